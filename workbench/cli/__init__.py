@@ -1,0 +1,66 @@
+"""The command line: global options, sub-commands, and the app when no command is given.
+
+Each command module exposes `register(subparsers)`; handlers take the parsed arguments and
+return an exit code. Exit codes: 0 success, 1 a check failed (verify, --fail-under), 2 bad
+input (arguments, catalogs, database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import validate_cmd
+
+COMMAND_MODULES = [validate_cmd]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="workbench",
+        description="SOC 2 and SOX controls side by side. With no command, opens the app.",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="database file (default: $WORKBENCH_DB, else workbench.db in the user data dir)",
+    )
+    parser.add_argument(
+        "--catalogs",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra catalog folder or file (repeatable); also $WORKBENCH_CATALOGS",
+    )
+    parser.add_argument(
+        "--actor", metavar="NAME", help="who makes changes (default: $WORKBENCH_ACTOR, else OS user)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            from .app_cmd import run_app
+
+            return run_app(args)
+        code: int = handler(args)
+        return code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""workbench core: catalogs, store, readiness and reports. Imports neither textual nor rich."""

@@ -1,0 +1,502 @@
+"""Load catalog files into a CatalogSet, reporting every problem with file, line and field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from .model import (
+    CONTROL_TYPES,
+    FREQUENCIES,
+    NATURES,
+    NODE_KINDS,
+    RELATIONSHIPS,
+    CatalogInfo,
+    CatalogSet,
+    Control,
+    Framework,
+    MappingRef,
+    Requirement,
+    Source,
+)
+from .problems import CatalogError, Problem
+from .yamlsrc import DuplicateKeyError, LDict, LList, line_of, load_yaml
+
+SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+ITEM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """What one field of a catalog object must hold."""
+
+    type: str  # str | int | bool | list | map | ref
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    what: str = ""
+
+
+CATALOG_FIELDS = {
+    "id": Spec("str", True, pattern=SLUG_RE, what="lowercase letters, digits, '-' or '_'"),
+    "title": Spec("str", True),
+    "version": Spec("str", True),
+    "description": Spec("str"),
+}
+FRAMEWORK_FIELDS = {
+    "id": Spec("str", True, pattern=SLUG_RE, what="lowercase letters, digits, '-' or '_'"),
+    "name": Spec("str", True),
+    "title": Spec("str"),
+    "version": Spec("str"),
+    "description": Spec("str"),
+    "requirements": Spec("list", True),
+}
+NODE_FIELDS = {
+    "id": Spec("str", True, pattern=ITEM_ID_RE, what="letters, digits, '.', '-' or '_'"),
+    "kind": Spec("str", choices=NODE_KINDS),
+    "level": Spec("str"),
+    "title": Spec("str", True),
+    "description": Spec("str"),
+    "parent": Spec("str"),
+    "optional": Spec("bool"),
+    "coso": Spec("int"),
+}
+CONTROL_FIELDS = {
+    "id": Spec("str", True, pattern=ITEM_ID_RE, what="letters, digits, '.', '-' or '_'"),
+    "title": Spec("str", True),
+    "description": Spec("str", True),
+    "domain": Spec("str", True),
+    "frequency": Spec("str", True, choices=FREQUENCIES),
+    "type": Spec("str", True, choices=CONTROL_TYPES),
+    "nature": Spec("str", True, choices=NATURES),
+    "key": Spec("bool"),
+    "owner_role": Spec("str"),
+    "satisfies": Spec("map"),
+}
+MAPPING_FIELDS = {
+    "control": Spec("str", True),
+    "satisfies": Spec("map", True),
+}
+REF_FIELDS = {
+    "id": Spec("str", True),
+    "relationship": Spec("str", choices=RELATIONSHIPS),
+    "rationale": Spec("str"),
+}
+TOP_FIELDS = {
+    "catalog": Spec("map", True),
+    "frameworks": Spec("list"),
+    "controls": Spec("list"),
+    "mappings": Spec("list"),
+}
+_TYPE_NAMES = {
+    "str": "text",
+    "int": "a whole number",
+    "bool": "true or false",
+    "list": "a list",
+    "map": "a mapping",
+}
+
+
+@dataclass(slots=True)
+class _File:
+    """Problems and raw objects gathered from one file."""
+
+    name: str
+    problems: list[Problem]
+    info: CatalogInfo | None = None
+    frameworks: list[tuple[dict[str, Any], list[dict[str, Any]], Source]] = field(
+        default_factory=list
+    )
+    controls: list[tuple[dict[str, Any], Source]] = field(default_factory=list)
+    refs: list[tuple[str, str, dict[str, Any], Source, str]] = field(default_factory=list)
+    mapping_controls: list[tuple[str, Source, str]] = field(default_factory=list)
+
+    def add(self, line: int, path: str, message: str) -> None:
+        self.problems.append(Problem(self.name, line, path, message))
+
+
+def _type_ok(spec: Spec, value: Any) -> bool:
+    if spec.type == "str":
+        return isinstance(value, str)
+    if spec.type == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if spec.type == "bool":
+        return isinstance(value, bool)
+    if spec.type == "list":
+        return isinstance(value, list)
+    if spec.type == "map":
+        return isinstance(value, dict)
+    return True
+
+
+def _fields(f: _File, obj: Any, path: str, line: int, specs: dict[str, Spec]) -> dict[str, Any]:
+    """Check one object against its field specs; return the fields that passed."""
+    if not isinstance(obj, dict):
+        f.add(line, path, f"expected a mapping, found {_describe(obj)}")
+        return {}
+    own_line = getattr(obj, "line", line)
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        key_line = line_of(obj, key, own_line)
+        key_path = f"{path}.{key}" if path else key
+        spec = specs.get(key)
+        if spec is None:
+            allowed = ", ".join(specs)
+            f.add(key_line, key_path, f"unknown field (allowed: {allowed})")
+            continue
+        if value is None and not spec.required:
+            continue
+        if not _type_ok(spec, value):
+            hint = " (quote it)" if spec.type == "str" and isinstance(value, int | float) else ""
+            f.add(
+                key_line,
+                key_path,
+                f"expected {_TYPE_NAMES[spec.type]}, found {_describe(value)}{hint}",
+            )
+            continue
+        if spec.type == "str" and not value.strip():
+            f.add(key_line, key_path, "must not be empty")
+            continue
+        if spec.choices and value not in spec.choices:
+            f.add(
+                key_line,
+                key_path,
+                f"unknown value {value!r} (expected one of: {', '.join(spec.choices)})",
+            )
+            continue
+        if spec.pattern is not None and not spec.pattern.match(value):
+            f.add(key_line, key_path, f"invalid id {value!r} (use {spec.what})")
+            continue
+        out[key] = value
+    for key, spec in specs.items():
+        if spec.required and obj.get(key) is None and key not in out:
+            if key in obj:
+                continue  # already reported as empty/wrong type
+            f.add(own_line, f"{path}.{key}" if path else key, "required field is missing")
+    return out
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"text ({value!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _items(f: _File, value: Any, path: str) -> Iterable[tuple[int, Any, int, str]]:
+    """(index, item, line, path) for each item of a checked list."""
+    if not isinstance(value, list):
+        return []
+    lines = value.item_lines if isinstance(value, LList) else []
+    return [
+        (i, item, lines[i] if i < len(lines) else getattr(value, "line", 1), f"{path}[{i}]")
+        for i, item in enumerate(value)
+    ]
+
+
+def _read_file(path: Path, display: str) -> _File:
+    f = _File(display, [])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        f.add(1, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return f
+    except OSError as exc:
+        f.add(1, "", f"cannot read file: {exc.strerror or exc}")
+        return f
+    try:
+        data = load_yaml(text)
+    except DuplicateKeyError as exc:
+        f.add(exc.line, exc.key, "duplicate key in the same mapping")
+        return f
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        f.add(line, "", f"YAML syntax error: {exc.problem or exc.context}")
+        return f
+    except yaml.YAMLError as exc:
+        f.add(1, "", f"YAML error: {exc}")
+        return f
+    if data is None:
+        f.add(1, "", "empty file: expected a 'catalog:' header")
+        return f
+    top = _fields(f, data, "", 1, TOP_FIELDS)
+    if "catalog" in top:
+        hdr = _fields(f, top["catalog"], "catalog", line_of(data, "catalog", 1), CATALOG_FIELDS)
+        if {"id", "title", "version"} <= hdr.keys():
+            f.info = CatalogInfo(
+                hdr["id"], hdr["title"], hdr["version"], hdr.get("description", ""), display
+            )
+    for _, raw, line, p in _items(f, top.get("frameworks"), "frameworks"):
+        _read_framework(f, raw, line, p)
+    for _, raw, line, p in _items(f, top.get("controls"), "controls"):
+        ctl = _fields(f, raw, p, line, CONTROL_FIELDS)
+        if "id" in ctl:
+            src = Source(display, line)
+            f.controls.append((ctl, src))
+            if "satisfies" in ctl:
+                _read_satisfies(f, ctl["id"], raw["satisfies"], f"{p}.satisfies", raw)
+    for _, raw, line, p in _items(f, top.get("mappings"), "mappings"):
+        mp = _fields(f, raw, p, line, MAPPING_FIELDS)
+        if "control" in mp:
+            f.mapping_controls.append((mp["control"], Source(display, line), f"{p}.control"))
+            if "satisfies" in mp:
+                _read_satisfies(f, mp["control"], raw["satisfies"], f"{p}.satisfies", raw)
+    return f
+
+
+def _read_framework(f: _File, raw: Any, line: int, path: str) -> None:
+    fw = _fields(f, raw, path, line, FRAMEWORK_FIELDS)
+    if "id" not in fw or "name" not in fw or "requirements" not in fw:
+        return
+    if not fw["requirements"]:
+        f.add(line_of(raw, "requirements", line), f"{path}.requirements", "must not be empty")
+        return
+    nodes: list[dict[str, Any]] = []
+    for _, node_raw, node_line, p in _items(f, fw["requirements"], f"{path}.requirements"):
+        node = _fields(f, node_raw, p, node_line, NODE_FIELDS)
+        if "id" not in node or "title" not in node:
+            continue
+        kind = node.get("kind", "requirement")
+        if kind == "requirement" and "description" not in node and "description" not in node_raw:
+            f.add(node_line, f"{p}.description", "required field is missing")
+        if node.get("optional") and kind != "group":
+            f.add(line_of(node_raw, "optional", node_line), f"{p}.optional", "only groups can be optional")
+        coso = node.get("coso")
+        if coso is not None and not 1 <= coso <= 17:
+            f.add(line_of(node_raw, "coso", node_line), f"{p}.coso", f"COSO principle {coso} does not exist (1-17)")
+            node.pop("coso")
+        node["_line"] = node_line
+        node["_path"] = p
+        node["_parent_line"] = line_of(node_raw, "parent", node_line)
+        nodes.append(node)
+    f.frameworks.append((fw, nodes, Source(f.name, line)))
+
+
+def _read_satisfies(f: _File, control_id: str, raw: Any, path: str, owner: Any) -> None:
+    line = line_of(owner, "satisfies", 1)
+    if not isinstance(raw, dict):
+        return
+    for fw_id, refs in raw.items():
+        fw_line = line_of(raw, fw_id, line)
+        fw_path = f"{path}.{fw_id}"
+        if not isinstance(refs, list):
+            f.add(fw_line, fw_path, f"expected a list of requirement ids, found {_describe(refs)}")
+            continue
+        for _, ref, ref_line, p in _items(f, refs, fw_path):
+            if isinstance(ref, str):
+                if not ref.strip():
+                    f.add(ref_line, p, "must not be empty")
+                    continue
+                entry: dict[str, Any] = {"id": ref}
+            elif isinstance(ref, dict):
+                entry = _fields(f, ref, p, ref_line, REF_FIELDS)
+                if "id" not in entry:
+                    continue
+            else:
+                f.add(ref_line, p, f"expected a requirement id or a mapping, found {_describe(ref)}")
+                continue
+            f.refs.append((control_id, str(fw_id), entry, Source(f.name, ref_line), p))
+
+
+def _merge(files: Sequence[_File]) -> CatalogSet:
+    problems = [p for f in files for p in f.problems]
+
+    def dup_checker(what: str) -> Callable[[str, Source, str], bool]:
+        seen: dict[str, Source] = {}
+
+        def check(item_id: str, src: Source, path: str) -> bool:
+            if item_id in seen:
+                first = seen[item_id]
+                problems.append(
+                    Problem(src.file, src.line, path, f"duplicate {what} id {item_id!r} (first defined at {first})")
+                )
+                return False
+            seen[item_id] = src
+            return True
+
+        return check
+
+    catalogs: list[CatalogInfo] = []
+    check_catalog = dup_checker("catalog")
+    for f in files:
+        if f.info is not None and check_catalog(f.info.id, Source(f.name, 1), "catalog.id"):
+            catalogs.append(f.info)
+
+    frameworks: dict[str, Framework] = {}
+    check_fw = dup_checker("framework")
+    for f in files:
+        for fi, (fw, nodes, src) in enumerate(f.frameworks):
+            if not check_fw(fw["id"], src, f"frameworks[{fi}].id"):
+                continue
+            built = _build_framework(f, fw, nodes, src, problems)
+            frameworks[built.id] = built
+
+    controls: dict[str, Control] = {}
+    check_ctl = dup_checker("control")
+    for f in files:
+        cat_id = f.info.id if f.info else f.name
+        for ctl, src in f.controls:
+            if not {"title", "description", "domain", "frequency", "type", "nature"} <= ctl.keys():
+                continue
+            if not check_ctl(ctl["id"], src, f"controls[{ctl['id']}].id"):
+                continue
+            controls[ctl["id"]] = Control(
+                id=ctl["id"],
+                title=ctl["title"],
+                description=ctl["description"],
+                domain=ctl["domain"],
+                frequency=ctl["frequency"],
+                type=ctl["type"],
+                nature=ctl["nature"],
+                key=bool(ctl.get("key", False)),
+                owner_role=ctl.get("owner_role", ""),
+                catalog_id=cat_id,
+                source=src,
+            )
+
+    defined_ids = {cid for f in files for ctl, _ in f.controls for cid in [ctl["id"]]}
+    for f in files:
+        for cid, src, path in f.mapping_controls:
+            if cid not in defined_ids:
+                problems.append(Problem(src.file, src.line, path, f"unknown control {cid!r}"))
+
+    mappings: list[MappingRef] = []
+    seen_maps: dict[tuple[str, str, str], Source] = {}
+    for f in files:
+        for cid, fw_id, entry, src, path in f.refs:
+            fw_obj = frameworks.get(fw_id)
+            if fw_obj is None:
+                known = ", ".join(sorted(frameworks)) or "none"
+                problems.append(Problem(src.file, src.line, path.rsplit("[", 1)[0], f"unknown framework {fw_id!r} (known: {known})"))
+                continue
+            rid = entry["id"]
+            node = fw_obj.nodes.get(rid)
+            if node is None:
+                problems.append(Problem(src.file, src.line, path, f"unknown requirement {rid!r} in framework {fw_id!r}"))
+                continue
+            if node.is_group:
+                problems.append(Problem(src.file, src.line, path, f"{rid!r} is a group, not a requirement: map to one of its requirements"))
+                continue
+            mkey = (cid, fw_id, rid)
+            if mkey in seen_maps:
+                problems.append(Problem(src.file, src.line, path, f"duplicate mapping of {cid} to {fw_id} {rid} (first at {seen_maps[mkey]})"))
+                continue
+            seen_maps[mkey] = src
+            if cid in controls:
+                mappings.append(
+                    MappingRef(cid, fw_id, rid, entry.get("relationship"), entry.get("rationale", ""), src)
+                )
+
+    if problems:
+        raise CatalogError(problems)
+    return CatalogSet.build(tuple(catalogs), frameworks, controls, tuple(mappings))
+
+
+def _build_framework(
+    f: _File,
+    fw: dict[str, Any],
+    nodes: list[dict[str, Any]],
+    src: Source,
+    problems: list[Problem],
+) -> Framework:
+    fw_id = fw["id"]
+    raw_by_id: dict[str, dict[str, Any]] = {}
+    for node in nodes:
+        if node["id"] in raw_by_id:
+            first = raw_by_id[node["id"]]["_line"]
+            problems.append(
+                Problem(f.name, node["_line"], f"{node['_path']}.id",
+                        f"duplicate requirement id {node['id']!r} in framework {fw_id!r} (first at line {first})")
+            )
+            continue
+        raw_by_id[node["id"]] = node
+
+    # Parents: exist, are groups, form no cycle. Bad nodes are reported and left out.
+    bad: set[str] = set()
+    for nid, node in raw_by_id.items():
+        parent = node.get("parent")
+        if parent is None:
+            continue
+        target = raw_by_id.get(parent)
+        where = (f.name, node["_parent_line"], f"{node['_path']}.parent")
+        if target is None:
+            problems.append(Problem(*where, f"dangling parent: no node {parent!r} in framework {fw_id!r}"))
+            bad.add(nid)
+        elif target.get("kind", "requirement") != "group":
+            problems.append(Problem(*where, f"parent {parent!r} is not a group (set kind: group on it)"))
+            bad.add(nid)
+    reported_cycles: set[frozenset[str]] = set()
+    for nid in raw_by_id:
+        chain: list[str] = []
+        cur: str | None = nid
+        while cur is not None and cur in raw_by_id and cur not in chain:
+            chain.append(cur)
+            cur = raw_by_id[cur].get("parent")
+        if cur is not None and cur in chain:
+            cycle = chain[chain.index(cur):]
+            key = frozenset(cycle)
+            bad.update(cycle)
+            if key not in reported_cycles:
+                reported_cycles.add(key)
+                node = raw_by_id[cur]
+                loop = " -> ".join([*cycle, cur])
+                problems.append(Problem(f.name, node["_parent_line"], f"{node['_path']}.parent", f"cycle in the requirement tree: {loop}"))
+
+    children: dict[str, list[str]] = {nid: [] for nid in raw_by_id}
+    roots: list[str] = []
+    for nid, node in raw_by_id.items():
+        parent = node.get("parent")
+        if nid in bad:
+            continue
+        if parent is None:
+            roots.append(nid)
+        elif parent not in bad:
+            children[parent].append(nid)
+    built: dict[str, Requirement] = {}
+    for nid, node in raw_by_id.items():
+        built[nid] = Requirement(
+            framework_id=fw_id,
+            id=nid,
+            title=node["title"],
+            description=node.get("description", ""),
+            kind=node.get("kind", "requirement"),
+            level=node.get("level", "group" if node.get("kind") == "group" else "requirement"),
+            parent_id=node.get("parent"),
+            optional=bool(node.get("optional", False)),
+            coso=node.get("coso"),
+            children=tuple(children[nid]),
+            source=Source(f.name, node["_line"]),
+        )
+    return Framework(
+        id=fw_id,
+        name=fw["name"],
+        title=fw.get("title", fw["name"]),
+        version=fw.get("version", ""),
+        description=fw.get("description", ""),
+        catalog_id=f.info.id if f.info else f.name,
+        roots=tuple(roots),
+        nodes=MappingProxyType(built),
+        source=src,
+    )
+
+
+def load_catalog_files(paths: Sequence[Path], display: Callable[[Path], str] = str) -> CatalogSet:
+    """Load and merge catalog files, in order. Raises CatalogError with every problem found."""
+    files = [_read_file(p, display(p)) for p in paths]
+    return _merge(files)

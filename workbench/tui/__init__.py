@@ -1,0 +1,1 @@
+"""The Textual user interface: screens and widgets that present core data and dispatch actions."""
