@@ -1,6 +1,6 @@
 """Catalog load time for the bundled catalogs: prints min / median / max over N runs.
 
-    python benchmarks/bench_catalog.py [N]
+python benchmarks/bench_catalog.py [N]
 """
 
 from __future__ import annotations

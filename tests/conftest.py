@@ -11,7 +11,9 @@ MINI_CATALOG = FIXTURES / "catalogs" / "mini.yaml"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Never read or write the real user's database, catalogs or settings."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(home / "data"))

@@ -24,13 +24,20 @@ CTL = "  - {id: X1, title: T, description: d, domain: D, frequency: annual, type
 
 # (case, file text, expected line, expected field path, expected message fragment)
 CASES: list[tuple[str, str, int, str, str]] = [
-    ("yaml-syntax", HEADER + "controls:\n  - id: X1\n   title: bad indent\n", 4, "", "YAML syntax error"),
+    (
+        "yaml-syntax",
+        HEADER + "controls:\n  - id: X1\n   title: bad indent\n",
+        4,
+        "",
+        "YAML syntax error",
+    ),
     ("empty-file", "", 1, "", "empty file"),
     ("top-level-list", "- a\n- b\n", 1, "", "expected a mapping, found a list"),
     ("missing-header", FW, 1, "catalog", "required field is missing"),
     (
         "missing-required",
-        HEADER + "controls:\n  - {id: X1, description: d, domain: D, frequency: annual, type: preventive, nature: manual}\n",
+        HEADER
+        + "controls:\n  - {id: X1, description: d, domain: D, frequency: annual, type: preventive, nature: manual}\n",
         3,
         "controls[0].title",
         "required field is missing",
@@ -173,7 +180,10 @@ CASES: list[tuple[str, str, int, str, str]] = [
     ),
     (
         "bad-relationship",
-        HEADER + FW + "controls:\n" + CTL.replace("}", ", satisfies: {fw: [{id: R1, relationship: same}]}}"),
+        HEADER
+        + FW
+        + "controls:\n"
+        + CTL.replace("}", ", satisfies: {fw: [{id: R1, relationship: same}]}}"),
         9,
         "controls[0].satisfies.fw[0].relationship",
         "unknown value 'same'",
@@ -187,7 +197,9 @@ def _write(tmp_path: Path, text: str, name: str = "bad.yaml") -> Path:
     return path
 
 
-@pytest.mark.parametrize(("case", "text", "line", "path", "message"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("case", "text", "line", "path", "message"), CASES, ids=[c[0] for c in CASES]
+)
 def test_malformed_catalog_names_file_line_field(
     tmp_path: Path, case: str, text: str, line: int, path: str, message: str
 ) -> None:
@@ -217,7 +229,12 @@ def test_duplicate_control_across_files(tmp_path: Path) -> None:
 
 
 def test_all_problems_reported_at_once(tmp_path: Path) -> None:
-    text = HEADER + "controls:\n" + CTL.replace("annual", "yearly").replace("manual}", "manuel}") + "  - {id: X2}\n"
+    text = (
+        HEADER
+        + "controls:\n"
+        + CTL.replace("annual", "yearly").replace("manual}", "manuel}")
+        + "  - {id: X2}\n"
+    )
     with pytest.raises(CatalogError) as info:
         load_catalog_files([_write(tmp_path, text)])
     paths = {p.path for p in info.value.problems}
@@ -233,7 +250,9 @@ def test_not_utf8(tmp_path: Path) -> None:
     assert "not UTF-8" in info.value.problems[0].message
 
 
-def _cli(*args: str, cwd: Path | None = None, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str, cwd: Path | None = None, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     import os
 
     env = {**os.environ, "WORKBENCH_CONFIG_DIR": str(cwd or Path.cwd()) + "/no-config"}

@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="extra catalog folder or file (repeatable); also $WORKBENCH_CATALOGS",
     )
     parser.add_argument(
-        "--actor", metavar="NAME", help="who makes changes (default: $WORKBENCH_ACTOR, else OS user)"
+        "--actor",
+        metavar="NAME",
+        help="who makes changes (default: $WORKBENCH_ACTOR, else OS user)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:

@@ -37,7 +37,7 @@ def default_db_path() -> Path:
 
 
 def bundled_catalog_dir() -> Path:
-    """The catalogs shipped with workbench: inside the package when installed, else the checkout's."""
+    """Bundled catalogs: inside the package when installed, else the checkout's."""
     here = Path(__file__).resolve().parent.parent
     installed = here / "catalogs"
     if installed.is_dir():

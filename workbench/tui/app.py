@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App, ComposeResult
+from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
 from workbench.core.catalog import CatalogSet
@@ -11,7 +14,7 @@ from workbench.core.catalog import CatalogSet
 class WorkbenchApp(App[None]):
     TITLE = "workbench"
     SUB_TITLE = "SOC 2 and SOX, side by side"
-    BINDINGS = [("q", "quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [("q", "quit", "Quit")]
 
     def __init__(self, catalogs: CatalogSet) -> None:
         super().__init__()

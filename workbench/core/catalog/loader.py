@@ -26,7 +26,7 @@ from .model import (
     Source,
 )
 from .problems import CatalogError, Problem
-from .yamlsrc import DuplicateKeyError, LDict, LList, line_of, load_yaml
+from .yamlsrc import DuplicateKeyError, LList, line_of, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 ITEM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -276,10 +276,18 @@ def _read_framework(f: _File, raw: Any, line: int, path: str) -> None:
         if kind == "requirement" and "description" not in node and "description" not in node_raw:
             f.add(node_line, f"{p}.description", "required field is missing")
         if node.get("optional") and kind != "group":
-            f.add(line_of(node_raw, "optional", node_line), f"{p}.optional", "only groups can be optional")
+            f.add(
+                line_of(node_raw, "optional", node_line),
+                f"{p}.optional",
+                "only groups can be optional",
+            )
         coso = node.get("coso")
         if coso is not None and not 1 <= coso <= 17:
-            f.add(line_of(node_raw, "coso", node_line), f"{p}.coso", f"COSO principle {coso} does not exist (1-17)")
+            f.add(
+                line_of(node_raw, "coso", node_line),
+                f"{p}.coso",
+                f"COSO principle {coso} does not exist (1-17)",
+            )
             node.pop("coso")
         node["_line"] = node_line
         node["_path"] = p
@@ -309,7 +317,9 @@ def _read_satisfies(f: _File, control_id: str, raw: Any, path: str, owner: Any) 
                 if "id" not in entry:
                     continue
             else:
-                f.add(ref_line, p, f"expected a requirement id or a mapping, found {_describe(ref)}")
+                f.add(
+                    ref_line, p, f"expected a requirement id or a mapping, found {_describe(ref)}"
+                )
                 continue
             f.refs.append((control_id, str(fw_id), entry, Source(f.name, ref_line), p))
 
@@ -324,7 +334,12 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
             if item_id in seen:
                 first = seen[item_id]
                 problems.append(
-                    Problem(src.file, src.line, path, f"duplicate {what} id {item_id!r} (first defined at {first})")
+                    Problem(
+                        src.file,
+                        src.line,
+                        path,
+                        f"duplicate {what} id {item_id!r} (first defined at {first})",
+                    )
                 )
                 return False
             seen[item_id] = src
@@ -383,24 +398,54 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
             fw_obj = frameworks.get(fw_id)
             if fw_obj is None:
                 known = ", ".join(sorted(frameworks)) or "none"
-                problems.append(Problem(src.file, src.line, path.rsplit("[", 1)[0], f"unknown framework {fw_id!r} (known: {known})"))
+                problems.append(
+                    Problem(
+                        src.file,
+                        src.line,
+                        path.rsplit("[", 1)[0],
+                        f"unknown framework {fw_id!r} (known: {known})",
+                    )
+                )
                 continue
             rid = entry["id"]
             node = fw_obj.nodes.get(rid)
             if node is None:
-                problems.append(Problem(src.file, src.line, path, f"unknown requirement {rid!r} in framework {fw_id!r}"))
+                problems.append(
+                    Problem(
+                        src.file,
+                        src.line,
+                        path,
+                        f"unknown requirement {rid!r} in framework {fw_id!r}",
+                    )
+                )
                 continue
             if node.is_group:
-                problems.append(Problem(src.file, src.line, path, f"{rid!r} is a group, not a requirement: map to one of its requirements"))
+                problems.append(
+                    Problem(
+                        src.file,
+                        src.line,
+                        path,
+                        f"{rid!r} is a group, not a requirement: map to one of its requirements",
+                    )
+                )
                 continue
             mkey = (cid, fw_id, rid)
             if mkey in seen_maps:
-                problems.append(Problem(src.file, src.line, path, f"duplicate mapping of {cid} to {fw_id} {rid} (first at {seen_maps[mkey]})"))
+                problems.append(
+                    Problem(
+                        src.file,
+                        src.line,
+                        path,
+                        f"duplicate mapping of {cid} to {fw_id} {rid} (first at {seen_maps[mkey]})",
+                    )
+                )
                 continue
             seen_maps[mkey] = src
             if cid in controls:
                 mappings.append(
-                    MappingRef(cid, fw_id, rid, entry.get("relationship"), entry.get("rationale", ""), src)
+                    MappingRef(
+                        cid, fw_id, rid, entry.get("relationship"), entry.get("rationale", ""), src
+                    )
                 )
 
     if problems:
@@ -421,8 +466,13 @@ def _build_framework(
         if node["id"] in raw_by_id:
             first = raw_by_id[node["id"]]["_line"]
             problems.append(
-                Problem(f.name, node["_line"], f"{node['_path']}.id",
-                        f"duplicate requirement id {node['id']!r} in framework {fw_id!r} (first at line {first})")
+                Problem(
+                    f.name,
+                    node["_line"],
+                    f"{node['_path']}.id",
+                    f"duplicate requirement id {node['id']!r} in framework {fw_id!r} "
+                    f"(first at line {first})",
+                )
             )
             continue
         raw_by_id[node["id"]] = node
@@ -436,10 +486,14 @@ def _build_framework(
         target = raw_by_id.get(parent)
         where = (f.name, node["_parent_line"], f"{node['_path']}.parent")
         if target is None:
-            problems.append(Problem(*where, f"dangling parent: no node {parent!r} in framework {fw_id!r}"))
+            problems.append(
+                Problem(*where, f"dangling parent: no node {parent!r} in framework {fw_id!r}")
+            )
             bad.add(nid)
         elif target.get("kind", "requirement") != "group":
-            problems.append(Problem(*where, f"parent {parent!r} is not a group (set kind: group on it)"))
+            problems.append(
+                Problem(*where, f"parent {parent!r} is not a group (set kind: group on it)")
+            )
             bad.add(nid)
     reported_cycles: set[frozenset[str]] = set()
     for nid in raw_by_id:
@@ -449,14 +503,21 @@ def _build_framework(
             chain.append(cur)
             cur = raw_by_id[cur].get("parent")
         if cur is not None and cur in chain:
-            cycle = chain[chain.index(cur):]
+            cycle = chain[chain.index(cur) :]
             key = frozenset(cycle)
             bad.update(cycle)
             if key not in reported_cycles:
                 reported_cycles.add(key)
                 node = raw_by_id[cur]
                 loop = " -> ".join([*cycle, cur])
-                problems.append(Problem(f.name, node["_parent_line"], f"{node['_path']}.parent", f"cycle in the requirement tree: {loop}"))
+                problems.append(
+                    Problem(
+                        f.name,
+                        node["_parent_line"],
+                        f"{node['_path']}.parent",
+                        f"cycle in the requirement tree: {loop}",
+                    )
+                )
 
     children: dict[str, list[str]] = {nid: [] for nid in raw_by_id}
     roots: list[str] = []

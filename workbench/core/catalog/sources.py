@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..paths import bundled_catalog_dir, config_dir
+from .loader import load_catalog_files
 from .model import CatalogSet
 from .problems import CatalogError, Problem
-from .loader import load_catalog_files
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
 
@@ -32,7 +32,9 @@ def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in CATALOG_SUFFIXES and p.is_file())
+            found = sorted(
+                p for p in path.iterdir() if p.suffix in CATALOG_SUFFIXES and p.is_file()
+            )
         elif path.is_file():
             found = [path]
         else:
