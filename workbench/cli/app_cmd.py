@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from .common import load_catalogs_or_exit
+from .common import open_workspace
 
 
 def run_app(args: argparse.Namespace) -> int:
-    catalogs = load_catalogs_or_exit(args)
-    from workbench.tui.app import WorkbenchApp
+    with open_workspace(args) as ws:
+        from workbench.tui.app import WorkbenchApp
 
-    app = WorkbenchApp(catalogs=catalogs)
-    app.run()
-    return app.return_code or 0
+        app = WorkbenchApp(ws)
+        app.run()
+        return app.return_code or 0

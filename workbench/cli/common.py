@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from workbench.core.catalog import CatalogSet
+    from workbench.core.workspace import Workspace
 
 
 class CommandError(Exception):
@@ -36,3 +40,45 @@ def load_catalogs_or_exit(args: argparse.Namespace) -> CatalogSet:
     except CatalogError as exc:
         sys.stderr.write(exc.report() + "\n")
         raise SystemExit(2) from None
+
+
+def db_target(args: argparse.Namespace) -> Path:
+    from workbench.core.paths import default_db_path
+
+    return Path(args.db) if args.db else default_db_path()
+
+
+@contextmanager
+def open_workspace(args: argparse.Namespace) -> Iterator[Workspace]:
+    """Catalogs + store + readiness for one command; database problems exit 2 cleanly."""
+    from workbench.core.store import Store, StoreError, resolve_actor
+    from workbench.core.workspace import Workspace
+
+    catalogs = load_catalogs_or_exit(args)
+    try:
+        store = Store.open(db_target(args))
+    except StoreError as exc:
+        sys.stderr.write(f"workbench: {exc}\n")
+        raise SystemExit(2) from None
+    try:
+        yield Workspace(catalogs, store, resolve_actor(args.actor))
+    except StoreError as exc:
+        sys.stderr.write(f"workbench: {exc}\n")
+        raise SystemExit(2) from None
+    finally:
+        store.close()
+
+
+def print_json(data: object) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def bar(pct: float, width: int = 20) -> str:
+    """A text bar: eighths of a cell, so small differences still show."""
+    cells = max(0.0, min(100.0, pct)) / 100 * width
+    full = int(cells)
+    part = int((cells - full) * 8)
+    partial = " ▏▎▍▌▋▊▉"[part] if full < width else ""
+    return ("█" * full + partial).ljust(width, "·")

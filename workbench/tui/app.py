@@ -1,31 +1,140 @@
-"""The workbench Textual application."""
+"""The workbench Textual application: screens, live refresh, command palette, help."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
-from textual.app import App, ComposeResult
+from textual.app import App, SystemCommand
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Static
+from textual.screen import Screen
 
-from workbench.core.catalog import CatalogSet
+from workbench.core.store import StoreError
+from workbench.core.workspace import Workspace
+
+from .commands import APP_COMMANDS, NAVIGATION, Command, bindings
+from .screens.browse import BrowseScreen
+from .screens.help import HelpScreen
+from .screens.readiness import ReadinessScreen
 
 
 class WorkbenchApp(App[None]):
     TITLE = "workbench"
     SUB_TITLE = "SOC 2 and SOX, side by side"
-    BINDINGS: ClassVar[list[BindingType]] = [("q", "quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(*APP_COMMANDS)
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, catalogs: CatalogSet) -> None:
+    def __init__(self, workspace: Workspace, *, watch_interval: float = 0.5) -> None:
         super().__init__()
-        self.catalogs = catalogs
+        self.workspace = workspace
+        self.watch_interval = watch_interval
+        self._seen_version: int | None = None
+        self._watch_failed = False
+        self.browse_screen = BrowseScreen(workspace)
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        lines = [
-            f"{fw.name}: {sum(1 for _ in fw.requirements())} requirements"
-            for fw in self.catalogs.frameworks.values()
+    def on_mount(self) -> None:
+        self.push_screen(self.browse_screen)
+        self._seen_version = self._data_version()
+        # PRAGMA data_version is one cheap read: polling it is not a busy loop.
+        self.set_interval(self.watch_interval, self.check_external_changes)
+
+    # -- live refresh ----------------------------------------------------------------------
+    def _data_version(self) -> int | None:
+        try:
+            version = self.workspace.store.data_version()
+        except StoreError as exc:
+            if not self._watch_failed:
+                self._watch_failed = True
+                self.notify(f"Cannot read the database: {exc}", severity="error", timeout=10)
+            return None
+        if self._watch_failed:
+            self._watch_failed = False
+            self.notify("Database readable again", timeout=3)
+        return version
+
+    def note_own_write(self) -> None:
+        """Our own commit changed data_version: remember it so we don't reload for it."""
+        self._seen_version = self._data_version()
+
+    def check_external_changes(self) -> None:
+        version = self._data_version()
+        if version is None or version == self._seen_version:
+            return
+        self._seen_version = version
+        try:
+            self.workspace.reload()
+        except StoreError as exc:
+            self.notify(f"Cannot reload: {exc}", severity="error")
+            return
+        self.browse_screen.query_one("FrameworkTree").readiness = self.workspace.readiness  # type: ignore[attr-defined]
+        self.refresh_screens()
+
+    def refresh_screens(self) -> None:
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_all", None)
+            if refresh is not None:
+                refresh()
+
+    # -- navigation ------------------------------------------------------------------------
+    def show_readiness(self) -> None:
+        self.push_screen(ReadinessScreen(self.workspace))
+
+    def scope_choices(self) -> list[tuple[str, str, str, bool]]:
+        r = self.workspace.readiness
+        return [
+            (fw.id, node.id, f"{fw.name}: {node.title}", r.scope.includes(fw.id, node.id))
+            for fw in self.workspace.catalog.frameworks.values()
+            for node in fw.walk()
+            if node.optional
         ]
-        lines.append(f"{len(self.catalogs.controls)} controls")
-        yield Static("\n".join(lines), markup=False)
-        yield Footer()
+
+    def _screen_commands(self, screen: Screen[object]) -> tuple[Command, ...]:
+        commands: tuple[Command, ...] = getattr(screen, "COMMAND_LIST", ())
+        return commands
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        name = type(screen).__name__.removesuffix("Screen")
+        sections = [
+            (name, self._screen_commands(screen)),
+            ("Everywhere", APP_COMMANDS),
+            ("Navigation", NAVIGATION),
+        ]
+        self.push_screen(HelpScreen(name, sections))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette offers the same commands as the keys, then "go to" every ID."""
+        for command in (*self._screen_commands(screen), *APP_COMMANDS):
+            if command.action:
+                yield SystemCommand(
+                    command.palette,
+                    f"{command.help} [{command.key.split(',')[0]}]",
+                    lambda a=command.action, s=screen: self.call_later(s.run_action, a),
+                )
+        cat = self.workspace.catalog
+        browse = self.browse_screen
+        for fw in cat.frameworks.values():
+            for node in fw.walk():
+                yield SystemCommand(
+                    f"go to: {node.id}",
+                    f"{fw.name} {node.title}",
+                    lambda f=fw.id, n=node.id: self._goto(lambda: browse.go_to_requirement(f, n)),
+                )
+        for cid, ctl in cat.controls.items():
+            yield SystemCommand(
+                f"go to: {cid}",
+                ctl.title,
+                lambda c=cid: self._goto(lambda: browse.go_to_control(c)),
+            )
+        yield SystemCommand("export: markdown binder", "Write the auditor binder (see `workbench export`)", self._export_md)
+
+    def _goto(self, go: object) -> None:
+        while self.screen is not self.browse_screen and len(self.screen_stack) > 1:
+            self.pop_screen()
+        go()  # type: ignore[operator]
+
+    def _export_md(self) -> None:
+        self.notify("Use `workbench export --format md -o FILE` (in-app export comes with the reports).")

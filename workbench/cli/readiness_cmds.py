@@ -1,0 +1,296 @@
+"""`workbench status`, `gaps` and `next`: readiness at the command line."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from workbench.presentation import SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
+
+from .common import bar, console, open_workspace, print_json
+
+JSON_SCHEMA = "workbench.status/1"
+
+
+def _pct(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text!r}")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {text!r}")
+    return value
+
+
+def _framework_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--framework",
+        default="all",
+        metavar="ID",
+        help="a framework id (soc2, sox, or one from your catalogs) or 'all' (default)",
+    )
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "status",
+        help="readiness per framework (and per category with --by)",
+        description="Readiness per framework under a lens; exit 1 with --fail-under when a "
+        "selected framework is below the given percentage.",
+    )
+    _framework_option(p)
+    p.add_argument("--lens", choices=("design", "operating"), help="default: the stored lens")
+    p.add_argument(
+        "--by",
+        choices=("category", "group"),
+        help="break down by top-level groups (category) or by every group",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output (docs/json.md)")
+    p.add_argument("--fail-under", type=_pct, metavar="PCT", help="exit 1 if readiness < PCT")
+    p.set_defaults(handler=run_status)
+
+    g = sub.add_parser("gaps", help="requirements not met, hardest blockers first")
+    _framework_option(g)
+    g.add_argument("--lens", choices=("design", "operating"))
+    g.add_argument("--json", action="store_true")
+    g.set_defaults(handler=run_gaps)
+
+    n = sub.add_parser("next", help="which controls to work on next (leverage ranking)")
+    n.add_argument("--limit", type=_positive, default=10, metavar="N", help="default 10")
+    n.add_argument("--lens", choices=("design", "operating"))
+    n.add_argument("--json", action="store_true")
+    n.set_defaults(handler=run_next)
+
+
+def _frameworks(ws: Any, wanted: str) -> list[str]:
+    ids = list(ws.catalog.frameworks)
+    if wanted == "all":
+        return ids
+    if wanted not in ids:
+        from .common import CommandError
+
+        raise CommandError(f"unknown framework {wanted!r} (expected one of: all, {', '.join(ids)})")
+    return [wanted]
+
+
+def _with_lens(ws: Any, lens: str | None) -> None:
+    if lens and lens != ws.readiness.lens:
+        ws.readiness.set_lens(lens)  # for this run only; the stored lens is unchanged
+
+
+def _groups(ws: Any, fw_id: str, by: str | None) -> list[Any]:
+    if by is None:
+        return []
+    figures = ws.readiness.group_figures(fw_id)
+    if by == "category":
+        roots = set(ws.catalog.frameworks[fw_id].roots)
+        figures = [f for f in figures if f.node_id in roots]
+    return figures
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from .common import CommandError
+
+    try:
+        with open_workspace(args) as ws:
+            fws = _frameworks(ws, args.framework)
+            _with_lens(ws, args.lens)
+            r = ws.readiness
+            figures = {fw: r.figures(fw) for fw in fws}
+            shared = r.shared()
+            orphans = ws.orphans()
+            if args.json:
+                print_json(
+                    {
+                        "schema": JSON_SCHEMA,
+                        "lens": r.lens,
+                        "database": str(ws.store.path or ""),
+                        "head_hash": ws.store.head_hash(),
+                        "scope": {
+                            "excluded": [
+                                {"framework": f, "group": g} for f, g in sorted(r.scope.excluded)
+                            ]
+                        },
+                        "frameworks": [
+                            {
+                                **figures[fw].to_dict(),
+                                "groups": [g.to_dict() for g in _groups(ws, fw, args.by)],
+                            }
+                            for fw in fws
+                        ],
+                        "shared": shared.to_dict() if shared else None,
+                        "orphans": [
+                            {"control": o.control_id, "status": o.status} for o in orphans
+                        ],
+                    }
+                )
+            else:
+                _print_status(ws, fws, figures, shared, orphans, args.by)
+    except CommandError as exc:
+        console(stderr=True).print(f"workbench status: {exc}", markup=False)
+        return exc.code
+    if args.fail_under is not None:
+        below = [fw for fw, f in figures.items() if f.readiness_pct < args.fail_under]
+        if below:
+            if not args.json:
+                names = ", ".join(f"{fw} {figures[fw].readiness_pct:.1f}%" for fw in below)
+                console(stderr=True).print(
+                    f"below {args.fail_under:g}%: {names}", markup=False, style="bold red"
+                )
+            return 1
+    return 0
+
+
+def _print_status(ws: Any, fws: list[str], figures: dict[str, Any], shared: Any, orphans: list[Any], by: str | None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    r = ws.readiness
+    out.print(Text(f"Readiness, {r.lens} lens", style="bold"))
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("framework / group", no_wrap=True)
+    table.add_column("readiness", no_wrap=True)
+    table.add_column("%", justify="right")
+    table.add_column("met", justify="right")
+    table.add_column("partial", justify="right")
+    table.add_column("gap", justify="right")
+    table.add_column("deficient", justify="right")
+    table.add_column("unmapped", justify="right")
+    table.add_column("controls ready", justify="right")
+    for fw in fws:
+        for f in [figures[fw], *_groups(ws, fw, by)]:
+            label = Text(f.title if f.node_id is None else f"  {f.node_id} {f.title}")
+            if f.node_id is None:
+                label.stylize("bold")
+            if not f.in_scope:
+                table.add_row(label, Text("out of scope", style="dim"), *[""] * 7)
+                continue
+            c = f.counts
+            table.add_row(
+                label,
+                Text(bar(f.readiness_pct), style=STATE_STYLES["met"] if f.readiness_pct >= 100 else ""),
+                f"{f.readiness_pct:.1f}",
+                str(c.get("met", 0)),
+                str(c.get("partial", 0)),
+                str(c.get("gap", 0)),
+                Text(str(c.get("deficient", 0)), style=STATE_STYLES["deficient"] if c.get("deficient") else ""),
+                str(c.get("unmapped", 0)),
+                f"{f.controls_ready}/{f.controls_in_scope} ({f.coverage_pct:.0f}%)",
+            )
+    out.print(table)
+    if shared is not None:
+        a, b = shared.frameworks
+        out.print(
+            Text.assemble(
+                ("Shared controls ", SHARED_STYLE),
+                f"({a} + {b}): {len(shared.ready)}/{len(shared.controls)} ready; "
+                f"{shared.earned_pct:.1f}% of {b} requirements met through controls that also "
+                f"serve {a} ({shared.earned_met}/{shared.target_applicable})",
+            )
+        )
+    excluded = sorted(r.scope.excluded)
+    if excluded:
+        out.print(Text("Out of scope: " + ", ".join(f"{f} {g}" for f, g in excluded), style="dim"))
+    if orphans:
+        out.print(
+            Text(
+                f"{len(orphans)} orphaned state(s) (control no longer in any catalog; kept): "
+                + ", ".join(f"{o.control_id} ({o.status})" for o in orphans),
+                style="yellow",
+            )
+        )
+
+
+def run_gaps(args: argparse.Namespace) -> int:
+    from rich.table import Table
+    from rich.text import Text
+
+    from .common import CommandError
+
+    try:
+        with open_workspace(args) as ws:
+            fws = _frameworks(ws, args.framework)
+            _with_lens(ws, args.lens)
+            gaps = [g for fw in fws for g in ws.readiness.gaps(fw)]
+            if args.json:
+                print_json({"schema": "workbench.gaps/1", "lens": ws.readiness.lens, "gaps": [g.to_dict() for g in gaps]})
+                return 0
+            out = console()
+            if not gaps:
+                out.print("No gaps: every applicable requirement in scope is met.")
+                return 0
+            table = Table(show_edge=False, pad_edge=False, title=f"Gaps, {ws.readiness.lens} lens")
+            table.add_column("framework")
+            table.add_column("requirement", no_wrap=True)
+            table.add_column("state")
+            table.add_column("title")
+            table.add_column("controls (status)")
+            for g in gaps:
+                controls = Text()
+                for i, c in enumerate(g.controls):
+                    if i:
+                        controls.append(", ")
+                    controls.append(c.control_id)
+                    controls.append(f" {STATUS_LABELS[c.status]}", style=STATUS_STYLES[c.status])
+                table.add_row(
+                    g.framework_id,
+                    g.requirement_id,
+                    Text(g.state, style=STATE_STYLES[g.state]),
+                    Text(g.title),
+                    controls or Text("no control mapped", style="dim"),
+                )
+            out.print(table)
+            out.print(f"{len(gaps)} requirement(s) not met")
+    except CommandError as exc:
+        console(stderr=True).print(f"workbench gaps: {exc}", markup=False)
+        return exc.code
+    return 0
+
+
+def run_next(args: argparse.Namespace) -> int:
+    from rich.table import Table
+    from rich.text import Text
+
+    with open_workspace(args) as ws:
+        _with_lens(ws, args.lens)
+        ranking = ws.readiness.leverage(args.limit)
+        if args.json:
+            print_json({"schema": "workbench.next/1", "lens": ws.readiness.lens, "next": [lv.to_dict() for lv in ranking]})
+            return 0
+        out = console()
+        if not ranking:
+            out.print("Nothing to do: no control would move a requirement.")
+            return 0
+        fws = list(ws.catalog.frameworks)
+        table = Table(show_edge=False, pad_edge=False, title="Work on these next")
+        table.add_column("#", justify="right")
+        table.add_column("control", no_wrap=True)
+        table.add_column("title")
+        table.add_column("status")
+        for fw in fws:
+            table.add_column(f"{fw} →met", justify="right")
+            table.add_column(f"{fw} →partial", justify="right")
+        for i, lv in enumerate(ranking, 1):
+            ctl = ws.catalog.controls[lv.control_id]
+            cells: list[Any] = [
+                str(i),
+                Text(lv.control_id, style=SHARED_STYLE if lv.shared else ""),
+                Text(ctl.title),
+                Text(STATUS_LABELS[lv.status], style=STATUS_STYLES[lv.status]),
+            ]
+            for fw in fws:
+                cells += [str(lv.to_met.get(fw, 0) or ""), str(lv.to_partial.get(fw, 0) or "")]
+            table.add_row(*cells)
+        out.print(table)
+    return 0

@@ -1,0 +1,446 @@
+"""Browse: the framework tree, the controls of the selected node, and the highlighted control."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, Tree
+
+from workbench.core.browse import Filters, SearchIndex, apply_filters, controls_under
+from workbench.core.store import StoreError
+from workbench.presentation import STATE_STYLES, STATUS_LABELS, STATUS_STYLES
+
+from ..commands import BROWSE_COMMANDS, bindings
+from ..widgets.control_list import ControlList, Row
+from ..widgets.detail import DetailPane, render_control
+from ..widgets.framework_tree import FrameworkTree, NodeRef
+from ..widgets.readiness_view import strip
+from .prompts import EvidencePrompt, FilterPrompt, ScopePrompt, TextPrompt, date_error, parse_date
+
+if TYPE_CHECKING:
+    from workbench.core.workspace import Workspace
+
+    from ..app import WorkbenchApp
+
+
+class BrowseScreen(Screen[None]):
+    CSS_PATH = "browse.tcss"
+    COMMAND_LIST = BROWSE_COMMANDS
+    BINDINGS: ClassVar[list[BindingType]] = bindings(*BROWSE_COMMANDS)
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.ws = workspace
+        self.node: NodeRef | None = None
+        self.all_controls = False
+        self.query_text = ""
+        self.filters = Filters()
+        self._index: SearchIndex | None = None
+
+    @property
+    def wb(self) -> WorkbenchApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- layout ----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="strip", markup=False)
+        with Horizontal(id="main"):
+            yield FrameworkTree(self.ws.readiness, id="tree")
+            with Vertical(id="right"):
+                with Vertical(id="middle"):
+                    yield Input(placeholder="search IDs, titles, descriptions…", id="search")
+                    yield Static(id="list-title", markup=False)
+                    yield Static(id="list-header", markup=False)
+                    yield ControlList(self._row, id="controls")
+                yield DetailPane(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        first = next(iter(self.ws.catalog.frameworks), None)
+        self.node = (first, None) if first else None
+        self.refresh_rows()
+        self.refresh_strip()
+        self.query_one(ControlList).focus()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._relayout)
+
+    def _relayout(self) -> None:
+        width = self.query_one(ControlList).scrollable_content_region.width
+        self.query_one("#list-header", Static).update(Text(ControlList.header(width), style="bold"))
+        self.refresh_strip()
+
+    # -- data for the widgets --------------------------------------------------------------
+    def _row(self, cid: str) -> Row:
+        ctl = self.ws.catalog.controls[cid]
+        state = self.ws.state(cid)
+        return Row(
+            control_id=cid,
+            title=ctl.title,
+            status=str(state.status),
+            owner=state.owner or "",
+            shared=self.ws.readiness.is_shared(cid),
+            key=ctl.key,
+        )
+
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            self._index = SearchIndex(self.ws.catalog)
+        return self._index
+
+    def visible_ids(self) -> list[str]:
+        if self.query_text:
+            base = self.index.search(self.query_text)
+        elif self.all_controls or self.node is None:
+            base = list(self.ws.catalog.controls)
+        else:
+            base = controls_under(self.ws.catalog, *self.node)
+        owners: dict[str, str] = {}
+        if self.filters.owner:
+            owners = {cid: st.owner or "" for cid, st in self.ws.states().items()}
+        return apply_filters(base, self.filters, self.ws.readiness, owners)
+
+    def refresh_rows(self, keep: str | None = None) -> None:
+        rows = self.visible_ids()
+        lst = self.query_one(ControlList)
+        lst.set_rows(rows, keep=keep)
+        lst.invalidate()
+        self.query_one("#list-title", Static).update(self._list_title(len(rows)))
+        if not rows:
+            self.show_node_detail()
+
+    def _list_title(self, count: int) -> Text:
+        cat = self.ws.catalog
+        if self.query_text:
+            where = f"search “{self.query_text}”"
+        elif self.all_controls or self.node is None:
+            where = "all controls"
+        else:
+            fw_id, node_id = self.node
+            fw = cat.frameworks[fw_id]
+            where = fw.name if node_id is None else f"{fw.name} {node_id} {fw.nodes[node_id].title}"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(where, style="bold")
+        text.append(f" · {count} control{'s' if count != 1 else ''}")
+        selected = len(self.query_one(ControlList).selected)
+        if selected:
+            text.append(f" · {selected} selected", style="bold yellow")
+        parts = self.filters.describe()
+        if parts:
+            text.append(" · " + "; ".join(parts), style="italic")
+        return text
+
+    def refresh_strip(self) -> None:
+        width = self.size.width or 120
+        self.query_one("#strip", Static).update(strip(self.ws.readiness, width))
+
+    def refresh_detail(self) -> None:
+        lst = self.query_one(ControlList)
+        cid = lst.current
+        if cid is None:
+            return
+        self.query_one(DetailPane).show(self.control_detail(cid))
+
+    def control_detail(self, cid: str) -> RenderableType:
+        store = self.ws.store
+        return render_control(
+            self.ws.readiness,
+            cid,
+            self.ws.state(cid),
+            store.evidence(cid),
+            store.history(cid, limit=5),
+        )
+
+    def show_node_detail(self) -> None:
+        if self.node is None:
+            return
+        self.query_one(DetailPane).show(self.node_detail(*self.node))
+
+    def node_detail(self, fw_id: str, node_id: str | None) -> RenderableType:
+        """A requirement's state and the controls behind it (the "why"), or a group's figures."""
+        r = self.ws.readiness
+        fw = self.ws.catalog.frameworks[fw_id]
+        if node_id is None or fw.nodes[node_id].is_group:
+            f = r.figures(fw_id, node_id)
+            title = fw.title if node_id is None else f"{node_id} {fw.nodes[node_id].title}"
+            desc = fw.description if node_id is None else fw.nodes[node_id].description
+            counts = Text()
+            for state, n in sorted(f.counts.items()):
+                counts.append(f"{state.replace('_', ' ')} {n}  ", style=STATE_STYLES.get(state, ""))
+            return Group(
+                Text(title, style="bold"),
+                Text(f"{f.readiness_pct:.1f}% ready · {f.met}/{f.applicable} met · controls ready "
+                     f"{f.controls_ready}/{f.controls_in_scope}"),
+                counts,
+                Text(""),
+                Text(desc),
+            )
+        why = r.requirement(fw_id, node_id)
+        node = fw.nodes[node_id]
+        table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+        table.add_column("control", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("title")
+        for line in why.controls:
+            table.add_row(
+                line.control_id,
+                Text(STATUS_LABELS[line.status], style=STATUS_STYLES[line.status]),
+                Text(self.ws.catalog.controls[line.control_id].title),
+            )
+        extra = Text(f"COSO principle {node.coso}", style="dim") if node.coso else Text("")
+        return Group(
+            Text.assemble((f"{fw.name} {node.id} ", "bold"), (node.title, "bold")),
+            Text.assemble(("State ", "dim"), (why.state.replace("_", " "), STATE_STYLES.get(why.state, ""))),
+            extra,
+            Text(""),
+            Text(node.description),
+            Text(""),
+            table if why.controls else Text("No control is mapped to this requirement.", style="magenta"),
+        )
+
+    def refresh_all(self, changed: Sequence[str] | None = None) -> None:
+        """After any change: figures, tree colours, rows (filters may move them), detail."""
+        lst = self.query_one(ControlList)
+        keep = lst.current
+        self.refresh_strip()
+        self.query_one(FrameworkTree).refresh_labels()
+        self.refresh_rows(keep=keep)
+        lst.invalidate(list(changed) if changed is not None else None)
+        self.refresh_detail()
+
+    # -- events ----------------------------------------------------------------------------
+    @on(Tree.NodeHighlighted, "#tree")
+    def _tree_moved(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
+        if event.node.data is None:
+            return
+        self.node = event.node.data
+        if not self.all_controls and not self.query_text:
+            self.refresh_rows()
+        self.show_node_detail()
+
+    @on(Tree.NodeSelected, "#tree")
+    def _tree_selected(self, event: Tree.NodeSelected[NodeRef]) -> None:
+        if event.node.data is not None and event.node.data[1] is not None:
+            node = self.ws.catalog.frameworks[event.node.data[0]].nodes[event.node.data[1]]
+            if not node.is_group:
+                self.query_one(ControlList).focus()
+
+    @on(ControlList.Highlighted)
+    def _row_moved(self, event: ControlList.Highlighted) -> None:
+        if event.control_id is not None:
+            self.query_one(DetailPane).show(self.control_detail(event.control_id))
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value.strip()
+        self.refresh_rows()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        self.query_one(ControlList).focus()
+
+    # -- actions ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if isinstance(self.focused, Input) and action not in ("clear",):
+            # Typing in the search box must not mark controls.
+            return False
+        return True
+
+    def _targets(self) -> list[str]:
+        return self.query_one(ControlList).targets()
+
+    def _run(self, what: str, change: Any) -> bool:
+        """Run one change; a store problem becomes a notification, never a crash."""
+        try:
+            change()
+        except (StoreError, ValueError) as exc:
+            self.notify(f"{what} failed: {exc}", severity="error", timeout=8)
+            return False
+        self.wb.note_own_write()
+        return True
+
+    def action_mark(self, status: str) -> None:
+        targets = self._targets()
+        if not targets:
+            self.notify("No control highlighted", severity="warning")
+            return
+        if status == "not_applicable":
+            label = targets[0] if len(targets) == 1 else f"{len(targets)} controls"
+
+            def done(text: str | None) -> None:
+                if text:
+                    self._mark(targets, status, justification=text)
+
+            self.app.push_screen(
+                TextPrompt(f"Not applicable: {label}. Why is it out of scope?", required=True,
+                           placeholder="justification (required)"),
+                done,
+            )
+            return
+        self._mark(targets, status)
+
+    def _mark(self, targets: list[str], status: str, justification: str | None = None) -> None:
+        if self._run("Mark", lambda: self.ws.mark(targets, status, justification=justification)):
+            lst = self.query_one(ControlList)
+            lst.selected.clear()
+            self.refresh_all(targets)
+            label = targets[0] if len(targets) == 1 else f"{len(targets)} controls"
+            self.notify(f"{label}: {STATUS_LABELS[status]}", timeout=2)
+
+    def action_toggle_select(self) -> None:
+        self.query_one(ControlList).toggle_selected()
+        self.query_one(ControlList).action_cursor(1)
+        self.query_one("#list-title", Static).update(self._list_title(len(self.query_one(ControlList).rows)))
+
+    def action_select_all(self) -> None:
+        self.query_one(ControlList).select_all()
+        self.query_one("#list-title", Static).update(self._list_title(len(self.query_one(ControlList).rows)))
+
+    def action_edit(self, field: str) -> None:
+        targets = self._targets()
+        if not targets:
+            return
+        state = self.ws.state(targets[0])
+        many = f" ({len(targets)} controls)" if len(targets) > 1 else f" ({targets[0]})"
+        if field == "owner":
+            prompt = TextPrompt("Owner" + many, value=state.owner or "", placeholder="name or role")
+        elif field == "due":
+            value = state.due.isoformat() if state.due else ""
+            prompt = TextPrompt("Due date" + many, value=value, placeholder="YYYY-MM-DD (empty: none)", validate=date_error)
+        else:
+            prompt = TextPrompt("Notes" + many, value=state.notes or "", placeholder="notes")
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            value: Any = parse_date(text) if field == "due" else (text or None)
+
+            def change() -> None:
+                for cid in targets:
+                    self.ws.update(cid, **{field: value})
+
+            if self._run(f"Edit {field}", change):
+                self.refresh_all(targets)
+
+        self.app.push_screen(prompt, done)
+
+    def action_evidence(self) -> None:
+        cid = self.query_one(ControlList).current
+        if cid is None:
+            return
+
+        def done(result: dict[str, Any] | None) -> None:
+            if result is None:
+                return
+            if self._run("Attach evidence", lambda: self.ws.add_evidence(cid, **result)):
+                self.refresh_detail()
+                self.notify(f"Evidence attached to {cid}", timeout=2)
+
+        self.app.push_screen(EvidencePrompt(), done)
+
+    def action_undo(self) -> None:
+        events: list[Any] = []
+
+        def change() -> None:
+            events.extend(self.ws.undo())
+
+        if self._run("Undo", change):
+            ids = sorted({e.control_id for e in events if e.control_id})
+            self.refresh_all(None)
+            what = ", ".join(ids) if ids else "setting"
+            self.notify(f"Undone: {what}", timeout=3)
+
+    def action_toggle_all(self) -> None:
+        self.all_controls = not self.all_controls
+        self.refresh_rows()
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.display = True
+        box.focus()
+
+    def action_filters(self) -> None:
+        fws = [(fw.id, fw.name) for fw in self.ws.catalog.frameworks.values()]
+
+        def done(filters: Filters | None) -> None:
+            if filters is not None:
+                self.filters = filters
+                self.refresh_rows()
+
+        self.app.push_screen(FilterPrompt(self.filters, fws), done)
+
+    def action_toggle_filter(self, name: str) -> None:
+        from dataclasses import replace
+
+        self.filters = replace(self.filters, **{name: not getattr(self.filters, name)})
+        self.refresh_rows()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#search", Input)
+        box.value = ""
+        box.display = False
+        self.query_text = ""
+        self.filters = Filters()
+        lst = self.query_one(ControlList)
+        lst.selected.clear()
+        self.refresh_rows()
+        lst.focus()
+
+    def action_toggle_lens(self) -> None:
+        lens = "operating" if self.ws.readiness.lens == "design" else "design"
+        if self._run("Switch lens", lambda: self.ws.set_lens(lens)):
+            self.refresh_all()
+            self.notify(f"Lens: {lens}", timeout=2)
+
+    def action_scope(self) -> None:
+        groups = self.wb.scope_choices()
+
+        def done(result: dict[tuple[str, str], bool] | None) -> None:
+            if result is None:
+                return
+
+            def change() -> None:
+                for (fw, gid), on in result.items():
+                    if self.ws.readiness.scope.includes(fw, gid) != on:
+                        self.ws.set_scope(fw, gid, on)
+
+            if self._run("Scope", change):
+                self.query_one(FrameworkTree).refresh_labels()
+                self.refresh_all()
+
+        self.app.push_screen(ScopePrompt(groups), done)
+
+    def action_readiness(self) -> None:
+        self.wb.show_readiness()
+
+    # -- navigation from elsewhere ---------------------------------------------------------
+    def go_to_control(self, cid: str) -> None:
+        lst = self.query_one(ControlList)
+        if not lst.move_to(cid):
+            self.action_clear()
+            self.all_controls = True
+            self.refresh_rows(keep=cid)
+        lst.focus()
+        self.refresh_detail()
+
+    def go_to_requirement(self, fw_id: str, node_id: str) -> None:
+        self.all_controls = False
+        self.query_text = ""
+        self.query_one("#search", Input).display = False
+        tree = self.query_one(FrameworkTree)
+        tree.reveal(fw_id, node_id)
+        self.node = (fw_id, node_id)
+        self.refresh_rows()
+        tree.focus()
+        self.show_node_detail()

@@ -1,0 +1,138 @@
+"""Readiness: per-framework figures with a bar per group, shared controls, gaps, next steps."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import Group
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from workbench.presentation import SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
+
+from ..commands import READINESS_COMMANDS, bindings
+from ..widgets.readiness_view import figures_table, shared_summary, strip
+
+if TYPE_CHECKING:
+    from workbench.core.workspace import Workspace
+
+    from ..app import WorkbenchApp
+
+
+class ReadinessScreen(Screen[None]):
+    CSS_PATH = "readiness.tcss"
+    COMMAND_LIST = READINESS_COMMANDS
+    BINDINGS: ClassVar[list[BindingType]] = bindings(*READINESS_COMMANDS)
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.ws = workspace
+
+    @property
+    def wb(self) -> WorkbenchApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="strip", markup=False)
+        with Horizontal(id="body"):
+            with VerticalScroll(id="figures"):
+                yield Static(id="figures-body", markup=False)
+            with Vertical(id="lists"):
+                yield Label("", id="gaps-title")
+                yield OptionList(id="gaps")
+                yield Label("Work on next (controls that move the most requirements)", id="next-title")
+                yield OptionList(id="next")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_all()
+        self.query_one("#gaps", OptionList).focus()
+
+    def on_resize(self) -> None:
+        self.refresh_all()
+
+    def refresh_all(self, changed: object = None) -> None:
+        r = self.ws.readiness
+        width = self.query_one("#figures").size.width or 60
+        self.query_one("#strip", Static).update(strip(r, self.size.width or 120))
+        parts = []
+        for fw_id in self.ws.catalog.frameworks:
+            parts += [figures_table(r, fw_id, width), Text("")]
+        parts.append(shared_summary(r))
+        excluded = sorted(r.scope.excluded)
+        if excluded:
+            parts.append(Text("Out of scope: " + ", ".join(f"{f} {g}" for f, g in excluded), style="dim"))
+        self.query_one("#figures-body", Static).update(Group(*parts))
+        self._fill_gaps()
+        self._fill_next()
+
+    def _fill_gaps(self) -> None:
+        gaps = self.ws.readiness.gaps()
+        lst = self.query_one("#gaps", OptionList)
+        keep = lst.highlighted
+        lst.clear_options()
+        for g in gaps:
+            fw = self.ws.catalog.frameworks[g.framework_id]
+            label = Text(no_wrap=True, overflow="ellipsis")
+            label.append(f"{g.state.replace('_', ' '):<10}", style=STATE_STYLES.get(g.state, ""))
+            label.append(f"{fw.name} {g.requirement_id} ", style="bold")
+            label.append(g.title)
+            label.append(f"  {g.ready_count}/{g.in_scope_count} ready", style="dim")
+            lst.add_option(Option(label, id=f"req|{g.framework_id}|{g.requirement_id}"))
+        self.query_one("#gaps-title", Label).update(f"Gaps ({len(gaps)}), hardest blockers first")
+        if keep is not None and gaps:
+            lst.highlighted = min(keep, len(gaps) - 1)
+
+    def _fill_next(self) -> None:
+        ranking = self.ws.readiness.leverage(30)
+        lst = self.query_one("#next", OptionList)
+        keep = lst.highlighted
+        lst.clear_options()
+        for lv in ranking:
+            ctl = self.ws.catalog.controls[lv.control_id]
+            label = Text(no_wrap=True, overflow="ellipsis")
+            label.append("◆ " if lv.shared else "  ", style=SHARED_STYLE)
+            label.append(f"{lv.control_id:<10}", style="bold")
+            moves = " ".join(f"{fw}+{n}" for fw, n in lv.to_met.items())
+            label.append(f"{moves or '—':<16}", style="green")
+            label.append(f"{STATUS_LABELS[lv.status]:<12}", style=STATUS_STYLES[lv.status])
+            label.append(ctl.title)
+            lst.add_option(Option(label, id=f"ctl|{lv.control_id}"))
+        if keep is not None and ranking:
+            lst.highlighted = min(keep, len(ranking) - 1)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._jump(event.option.id)
+
+    def action_jump(self) -> None:
+        focused = self.focused
+        if isinstance(focused, OptionList) and focused.highlighted is not None:
+            self._jump(focused.get_option_at_index(focused.highlighted).id)
+
+    def _jump(self, option_id: str | None) -> None:
+        if not option_id:
+            return
+        kind, *rest = option_id.split("|")
+        browse = self.wb.browse_screen
+        self.app.pop_screen()
+        if kind == "req":
+            browse.go_to_requirement(rest[0], rest[1])
+        else:
+            browse.go_to_control(rest[0])
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_toggle_lens(self) -> None:
+        self.wb.browse_screen.action_toggle_lens()
+        self.refresh_all()
+
+    def action_scope(self) -> None:
+        self.wb.browse_screen.action_scope()

@@ -1,0 +1,118 @@
+"""The detail of one control: what it is, what it satisfies, its state, evidence and history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from workbench.core.browse import requirement_rows
+from workbench.core.readiness import Readiness
+from workbench.core.store import ControlState, Event, Evidence
+from workbench.presentation import SHARED_BADGE, SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
+
+
+def render_control(
+    readiness: Readiness,
+    control_id: str,
+    state: ControlState,
+    evidence: Sequence[Evidence],
+    history: Sequence[Event],
+) -> RenderableType:
+    """Everything about one control as Rich renderables; catalog text is never markup."""
+    cat = readiness.catalog
+    ctl = cat.controls.get(control_id)
+    parts: list[RenderableType] = []
+    if ctl is None:
+        parts.append(Text(f"{control_id} (not in any catalog: orphaned state, kept)", style="yellow"))
+        return Group(*parts)
+    head = Text.assemble((ctl.id, "bold"), "  ", (ctl.title, "bold"))
+    parts.append(head)
+    badges = Text()
+    if readiness.is_shared(control_id):
+        badges.append(f" {SHARED_BADGE} ", style=f"reverse {SHARED_STYLE}")
+        badges.append(" ")
+    if ctl.key:
+        badges.append(" SOX key ", style="reverse bold")
+        badges.append(" ")
+    badges.append(f"{ctl.domain} · {ctl.frequency} · {ctl.type} · {ctl.nature}", style="dim")
+    parts.append(badges)
+    status = state.status
+    line = Text.assemble(
+        ("Status ", "dim"),
+        (STATUS_LABELS[status], STATUS_STYLES[status]),
+        ("  ready" if readiness.is_ready(control_id) else "", "green"),
+    )
+    line.append("   Owner ", style="dim")
+    line.append(state.owner or f"— (suggested: {ctl.owner_role})")
+    if state.due:
+        line.append("   Due ", style="dim")
+        line.append(state.due.isoformat())
+    parts.append(line)
+    if state.justification:
+        parts.append(Text.assemble(("N/A because ", "dim"), state.justification))
+    parts.append(Text(""))
+    parts.append(Text(ctl.description))
+    parts.append(Text(""))
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=True)
+    table.add_column("Satisfies", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("requirement", ratio=1)
+    for fw, rid, title, req_state in requirement_rows(readiness, control_id):
+        table.add_row(
+            cat.frameworks[fw].name,
+            rid,
+            Text(req_state.replace("_", " "), style=STATE_STYLES.get(req_state, "")),
+            Text(title, overflow="ellipsis", no_wrap=True),
+        )
+    parts.append(table)
+    if state.notes:
+        parts.append(Text(""))
+        parts.append(Text("Notes", style="bold"))
+        parts.append(Text(state.notes))
+    parts.append(Text(""))
+    parts.append(Text(f"Evidence ({len(evidence)})", style="bold"))
+    for ev in evidence:
+        period = ""
+        if ev.effective_from or ev.effective_to:
+            start = ev.effective_from.isoformat() if ev.effective_from else "…"
+            end = ev.effective_to.isoformat() if ev.effective_to else "…"
+            period = f"  [{start} → {end}]"
+        parts.append(Text.assemble("• ", (ev.title or ev.ref, ""), (period, "dim"), (f"  {ev.kind}", "dim")))
+    if history:
+        parts.append(Text(""))
+        parts.append(Text("Last changes", style="bold"))
+        for h in history:
+            when = h.at.strftime("%Y-%m-%d %H:%M")
+            parts.append(
+                Text.assemble(
+                    (f"{when} ", "dim"),
+                    (f"{h.actor} ", "italic"),
+                    f"{h.field}: ",
+                    (str(h.old_value or "—"), "dim"),
+                    " → ",
+                    str(h.new_value or "—"),
+                )
+            )
+    return Group(*parts)
+
+
+class DetailPane(VerticalScroll, can_focus=False):
+    """Scrolls the detail of the highlighted control."""
+
+    DEFAULT_CSS = """
+    DetailPane { padding: 0 1; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="detail-body", markup=False)
+
+    def show(self, renderable: RenderableType) -> None:
+        self.query_one("#detail-body", Static).update(renderable)
+        self.scroll_home(animate=False)
+

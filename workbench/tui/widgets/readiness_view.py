@@ -1,0 +1,90 @@
+"""Readiness as Rich renderables: the one-line strip and the full per-framework figures."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from workbench.core.readiness import Figures, Readiness
+from workbench.presentation import SHARED_STYLE, STATE_STYLES
+
+
+def bar(pct: float, width: int) -> Text:
+    cells = max(0.0, min(100.0, pct)) / 100 * width
+    full = int(cells)
+    part = int((cells - full) * 8)
+    text = Text("█" * full, style="green" if pct >= 100 else "cyan")
+    if full < width:
+        text.append(" ▏▎▍▌▋▊▉"[part], style="cyan")
+        text.append("·" * (width - full - 1), style="dim")
+    return text
+
+
+def strip(readiness: Readiness, width: int) -> Text:
+    """One line: every framework's readiness, the shared controls, the lens."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    bar_w = 10 if width >= 110 else 6
+    for fw_id, fw in readiness.catalog.frameworks.items():
+        f = readiness.figures(fw_id)
+        out.append(f"{fw.name} ", style="bold")
+        out.append_text(bar(f.readiness_pct, bar_w))
+        out.append(f" {f.readiness_pct:4.1f}%  ")
+    shared = readiness.shared()
+    if shared is not None:
+        out.append("◆ shared ", style=SHARED_STYLE)
+        out.append(f"{len(shared.ready)}/{len(shared.controls)} ready")
+        out.append(f" · {shared.frameworks[1]} via {shared.frameworks[0]} {shared.earned_pct:.0f}%  ")
+    out.append(f"lens: {readiness.lens}", style="italic")
+    return out
+
+
+def figures_table(readiness: Readiness, framework_id: str, width: int) -> RenderableType:
+    """A framework's headline and a bar per group (category / series / domain)."""
+    fw = readiness.catalog.frameworks[framework_id]
+    total = readiness.figures(framework_id)
+    bar_w = max(8, min(30, width - 62))
+    head = Text.assemble(
+        (f"{fw.name} ", "bold"),
+        (f"{total.readiness_pct:.1f}% ready", "bold green" if total.readiness_pct >= 100 else "bold"),
+        f"  ({total.met}/{total.applicable} requirements met; controls ready "
+        f"{total.controls_ready}/{total.controls_in_scope}, {total.coverage_pct:.0f}%)",
+    )
+    counts = Text("  ")
+    for state in ("met", "partial", "gap", "deficient", "unmapped", "not_applicable", "out_of_scope"):
+        n = total.counts.get(state, 0)
+        if n:
+            counts.append(f"{state.replace('_', ' ')} {n}  ", style=STATE_STYLES[state])
+    table = Table(box=None, show_header=False, pad_edge=False, expand=False)
+    table.add_column(no_wrap=True, max_width=34)
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    for g in readiness.group_figures(framework_id):
+        depth = len(fw.ancestors(g.node_id or ""))
+        label = Text("  " * depth + f"{g.node_id} {g.title}", overflow="ellipsis", no_wrap=True)
+        if not g.in_scope:
+            table.add_row(label, Text("out of scope", style="dim"), "", "")
+            continue
+        table.add_row(label, bar(g.readiness_pct, bar_w), _pct(g), f"{g.met}/{g.applicable}")
+    return Group(head, counts, table)
+
+
+def _pct(f: Figures) -> Text:
+    return Text(f"{f.readiness_pct:5.1f}%", style="green" if f.readiness_pct >= 100 else "")
+
+
+def shared_summary(readiness: Readiness) -> RenderableType:
+    shared = readiness.shared()
+    if shared is None:
+        return Text("")
+    a, b = shared.frameworks
+    return Group(
+        Text.assemble(("◆ Shared controls", f"bold {SHARED_STYLE}"), f"  serve {a} and {b}: test once, comply many"),
+        Text.assemble(
+            f"  {len(shared.ready)}/{len(shared.controls)} ready · ",
+            (f"{shared.earned_pct:.1f}%", "bold"),
+            f" of {b} requirements met through controls that also serve {a} "
+            f"({shared.earned_met}/{shared.target_applicable})",
+        ),
+    )
