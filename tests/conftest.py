@@ -35,3 +35,40 @@ def mini():  # type: ignore[no-untyped-def]
     from workbench.core.catalog import load_catalog_files
 
     return load_catalog_files([MINI_CATALOG])
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Every store timestamp is 2027-03-15 09:30 UTC (stable snapshots and goldens)."""
+    from datetime import UTC, datetime
+
+    import workbench.core.store.store as store_module
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return datetime(2027, 3, 15, 9, 30, tzinfo=UTC)
+
+    monkeypatch.setattr(store_module, "datetime", Frozen)
+    return Frozen
+
+
+@pytest.fixture
+def workspace_factory(tmp_path: Path, bundled):  # type: ignore[no-untyped-def]
+    """Build a Workspace on the bundled catalogs and a fresh database (optionally the demo)."""
+    from workbench.core.demo import seed_demo
+    from workbench.core.store import Store
+    from workbench.core.workspace import Workspace
+
+    stores = []
+
+    def make(demo: bool = False, name: str = "wb.db", busy_timeout: float | None = None):  # type: ignore[no-untyped-def]
+        store = Store.open(tmp_path / name, busy_timeout=busy_timeout)
+        stores.append(store)
+        if demo:
+            seed_demo(store, bundled)
+        return Workspace(bundled, store, "tester")
+
+    yield make
+    for s in stores:
+        s.close()

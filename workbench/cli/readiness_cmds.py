@@ -158,16 +158,15 @@ def _print_status(ws: Any, fws: list[str], figures: dict[str, Any], shared: Any,
     out = console()
     r = ws.readiness
     out.print(Text(f"Readiness, {r.lens} lens", style="bold"))
-    table = Table(show_edge=False, pad_edge=False)
-    table.add_column("framework / group", no_wrap=True)
-    table.add_column("readiness", no_wrap=True)
-    table.add_column("%", justify="right")
-    table.add_column("met", justify="right")
-    table.add_column("partial", justify="right")
-    table.add_column("gap", justify="right")
-    table.add_column("deficient", justify="right")
-    table.add_column("unmapped", justify="right")
-    table.add_column("controls ready", justify="right")
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    table.add_column("framework / group", no_wrap=True, overflow="ellipsis", max_width=26)
+    table.add_column("readiness", no_wrap=True, min_width=10)
+    table.add_column("%", justify="right", min_width=5)
+    for name in ("met", "part", "gap", "def", "unmap"):
+        table.add_column(name, justify="right", min_width=3)
+    table.add_column("ctl ready", justify="right", no_wrap=True)
+    width = out.width
+    bar_w = 10 if width < 100 else 20
     for fw in fws:
         for f in [figures[fw], *_groups(ws, fw, by)]:
             label = Text(f.title if f.node_id is None else f"  {f.node_id} {f.title}")
@@ -179,14 +178,14 @@ def _print_status(ws: Any, fws: list[str], figures: dict[str, Any], shared: Any,
             c = f.counts
             table.add_row(
                 label,
-                Text(bar(f.readiness_pct), style=STATE_STYLES["met"] if f.readiness_pct >= 100 else ""),
+                Text(bar(f.readiness_pct, bar_w), style="green" if f.readiness_pct >= 100 else "cyan"),
                 f"{f.readiness_pct:.1f}",
                 str(c.get("met", 0)),
                 str(c.get("partial", 0)),
                 str(c.get("gap", 0)),
                 Text(str(c.get("deficient", 0)), style=STATE_STYLES["deficient"] if c.get("deficient") else ""),
                 str(c.get("unmapped", 0)),
-                f"{f.controls_ready}/{f.controls_in_scope} ({f.coverage_pct:.0f}%)",
+                f"{f.controls_ready}/{f.controls_in_scope}",
             )
     out.print(table)
     if shared is not None:
@@ -230,12 +229,15 @@ def run_gaps(args: argparse.Namespace) -> int:
             if not gaps:
                 out.print("No gaps: every applicable requirement in scope is met.")
                 return 0
-            table = Table(show_edge=False, pad_edge=False, title=f"Gaps, {ws.readiness.lens} lens")
-            table.add_column("framework")
-            table.add_column("requirement", no_wrap=True)
-            table.add_column("state")
-            table.add_column("title")
-            table.add_column("controls (status)")
+            table = Table(
+                show_edge=False, pad_edge=False, box=None, header_style="bold",
+                title=f"Gaps, {ws.readiness.lens} lens",
+            )
+            table.add_column("fw", no_wrap=True, width=5)
+            table.add_column("requirement", no_wrap=True, width=11)
+            table.add_column("state", no_wrap=True, width=9)
+            table.add_column("title", no_wrap=True, overflow="ellipsis", width=max(16, out.width - 55))
+            table.add_column("controls (status)", ratio=1)
             for g in gaps:
                 controls = Text()
                 for i, c in enumerate(g.controls):
@@ -272,25 +274,28 @@ def run_next(args: argparse.Namespace) -> int:
         if not ranking:
             out.print("Nothing to do: no control would move a requirement.")
             return 0
-        fws = list(ws.catalog.frameworks)
-        table = Table(show_edge=False, pad_edge=False, title="Work on these next")
-        table.add_column("#", justify="right")
-        table.add_column("control", no_wrap=True)
-        table.add_column("title")
-        table.add_column("status")
-        for fw in fws:
-            table.add_column(f"{fw} →met", justify="right")
-            table.add_column(f"{fw} →partial", justify="right")
+        table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold", title="Work on these next")
+        table.add_column("#", justify="right", width=3)
+        table.add_column("control", no_wrap=True, width=9)
+        table.add_column("status", no_wrap=True, width=11)
+        table.add_column("→ met (→ partial)", no_wrap=True, width=24)
+        table.add_column("title", no_wrap=True, overflow="ellipsis", width=max(16, out.width - 55))
         for i, lv in enumerate(ranking, 1):
             ctl = ws.catalog.controls[lv.control_id]
-            cells: list[Any] = [
+            moves = Text()
+            for fw in ws.catalog.frameworks:
+                met, partial = lv.to_met.get(fw, 0), lv.to_partial.get(fw, 0)
+                if met or partial:
+                    moves.append(f"{fw} ")
+                    moves.append(f"+{met}" if met else "", style="bold green")
+                    moves.append(f" (+{partial})" if partial else "", style="yellow")
+                    moves.append("  ")
+            table.add_row(
                 str(i),
-                Text(lv.control_id, style=SHARED_STYLE if lv.shared else ""),
-                Text(ctl.title),
+                Text(("◆ " if lv.shared else "  ") + lv.control_id, style=SHARED_STYLE if lv.shared else ""),
                 Text(STATUS_LABELS[lv.status], style=STATUS_STYLES[lv.status]),
-            ]
-            for fw in fws:
-                cells += [str(lv.to_met.get(fw, 0) or ""), str(lv.to_partial.get(fw, 0) or "")]
-            table.add_row(*cells)
+                moves,
+                Text(ctl.title),
+            )
         out.print(table)
     return 0

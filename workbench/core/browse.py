@@ -61,8 +61,9 @@ class SearchIndex:
             self.control_text[cid] = f"{cid}\n{c.title}\n{c.description}\n{c.domain}".lower()
         for fw in self.catalog.frameworks.values():
             for node in fw.nodes.values():
-                text = f"{node.id}\n{node.title}\n{node.description}".lower()
-                self.requirement_text[node.key] = text
+                # Groups match by ID only: a category's prose would pull in half the catalog.
+                text = node.id if node.is_group else f"{node.id}\n{node.title}\n{node.description}"
+                self.requirement_text[node.key] = text.lower()
 
     def matching_requirements(self, query: str) -> list[tuple[str, str]]:
         q = query.strip().lower()

@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-dialog"):
             yield Label(f"Keys: {self.help_title}", id="help-title", markup=False)
             with VerticalScroll():
-                yield Static(self._table(), markup=False)
+                yield Static(self._table(), markup=False, id="help-body")
             yield Label("ctrl+p: every command by name · escape: close", classes="hint")
 
     def _table(self) -> Table:

@@ -98,5 +98,9 @@ class FrameworkTree(Tree[NodeRef]):
             current.expand()
         target = self._by_ref.get((framework_id, node_id))
         if target is not None:
-            self.move_cursor(target)
-            self.scroll_to_node(target, animate=False)
+            # Line numbers of newly expanded nodes exist only after the next refresh.
+            def move() -> None:
+                self.move_cursor(target)
+                self.scroll_to_node(target, animate=False)
+
+            self.call_after_refresh(move)

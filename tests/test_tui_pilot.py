@@ -1,0 +1,304 @@
+"""Pilot tests: real key presses against the app on the bundled catalogs and a temp database."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from rich.console import Console
+from textual.widgets import Input, OptionList, Static
+
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.browse import BrowseScreen
+from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.readiness import ReadinessScreen
+from workbench.tui.widgets.control_list import ControlList
+
+
+def _list(app: WorkbenchApp) -> ControlList:
+    return app.browse_screen.query_one(ControlList)
+
+
+def _req_text(ws, m) -> str:  # type: ignore[no-untyped-def]
+    node = ws.catalog.requirement(m.framework_id, m.requirement_id)
+    return f"{node.id} {node.title} {node.description}".lower()
+
+
+def text_of(widget: Static) -> str:
+    """The plain text a Static shows (its Rich content rendered without styles)."""
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def test_mark_one_updates_store_and_readiness(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = _list(app).current
+        assert first is not None
+        before = ws.readiness.figures("soc2").controls_ready
+        await pilot.press("e")
+        assert ws.store.state(first).status == "effective"
+        assert ws.readiness.figures("soc2").controls_ready == before + 1
+        strip = text_of(app.browse_screen.query_one("#strip"))
+        assert "1/" in strip  # shared controls ready count moved in the same refresh
+        assert "effective" in text_of(app.browse_screen.query_one("#detail-body")).lower()
+
+
+async def test_mark_many_with_selection(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        rows = _list(app).rows[:3]
+        await pilot.press("space", "space", "space", "i")
+        assert [ws.store.state(c).status for c in rows] == ["implemented"] * 3
+        actions = {e.action for e in ws.store.history()}
+        assert len(actions) == 1  # one user action, one transaction
+        assert not _list(app).selected
+        # select all visible, then mark: every visible row changes
+        await pilot.press("asterisk", "p")
+        assert all(ws.store.state(c).status == "in_progress" for c in _list(app).rows)
+
+
+async def test_not_applicable_asks_for_justification(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        cid = _list(app).current
+        await pilot.press("x")
+        await pilot.press("enter")  # empty: refused, prompt stays
+        assert text_of(app.screen.query_one("#prompt-error")).strip()
+        await pilot.press("escape")
+        assert ws.store.state(cid).status == "not_started"
+        await pilot.press("x")
+        await pilot.press(*"Cloud only")
+        await pilot.press("enter")
+        state = ws.store.state(cid)
+        assert state.status == "not_applicable" and state.justification == "Cloud only"
+
+
+async def test_undo_restores_previous_status(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        cid = _list(app).current
+        await pilot.press("e", "d")
+        assert ws.store.state(cid).status == "deficient"
+        await pilot.press("z")
+        assert ws.store.state(cid).status == "effective"
+        assert ws.readiness.status(cid) == "effective"
+        assert ws.store.verify().ok
+
+
+async def test_search_as_you_type(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"backup")
+        rows = _list(app).rows
+        assert rows and all(
+            "backup" in (ws.catalog.controls[c].title + ws.catalog.controls[c].description).lower()
+            or any("backup" in _req_text(ws, m)
+                   for m in ws.catalog.by_control[c])
+            for c in rows
+        )
+        # status keys typed into the search box are text, not commands
+        assert all(ws.store.state(c).status == "not_started" for c in rows)
+        await pilot.press("enter", "e")  # focus moves to the list; now e marks
+        assert ws.store.state(rows[0]).status == "effective"
+        await pilot.press("escape")
+        assert not app.browse_screen.query_one("#search", Input).display
+        await pilot.press("slash", *"CC6.1")
+        assert set(ws.catalog.controls_for("soc2", "CC6.1")) <= set(_list(app).rows)
+
+
+@pytest.mark.parametrize(
+    ("key", "check"),
+    [
+        ("S", lambda ws, c: ws.readiness.is_shared(c)),
+        ("k", lambda ws, c: ws.catalog.controls[c].key),
+        ("g", lambda ws, c: not ws.readiness.is_ready(c)),
+    ],
+)
+async def test_toggle_filters(workspace_factory, key, check) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory(demo=True)
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")  # all controls
+        everything = list(_list(app).rows)
+        await pilot.press(key)
+        rows = _list(app).rows
+        assert 0 < len(rows) < len(everything)
+        assert all(check(ws, c) for c in rows)
+        await pilot.press(key)
+        assert _list(app).rows == everything
+
+
+async def test_filter_dialog_status_framework_owner(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory(demo=True)
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a", "f")
+        dialog = app.screen
+        dialog.query_one("#st-effective").value = True
+        dialog.query_one("#fw-sox").value = True
+        dialog.query_one("#owner", Input).value = "priya"
+        await pilot.press("ctrl+s")
+        rows = _list(app).rows
+        assert rows
+        for c in rows:
+            assert ws.store.state(c).status == "effective"
+            assert "sox" in ws.catalog.frameworks_of(c)
+            assert "priya" in (ws.store.state(c).owner or "").lower()
+        await pilot.press("escape")  # clears every filter
+        assert len(_list(app).rows) == len(ws.catalog.controls)
+
+
+async def test_lens_and_scope_switches_are_persisted(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        assert ws.readiness.lens == "operating" and ws.store.settings()["lens"] == "operating"
+        soc2_before = ws.readiness.figures("soc2").applicable
+        await pilot.press("s")
+        labels = [str(cb.label) for cb in app.screen.query("Checkbox")]
+        privacy = next(i for i, label in enumerate(labels) if "Privacy" in label)
+        app.screen.query_one(f"#scope-{privacy}").value = False
+        await pilot.press("ctrl+s")
+        assert ws.store.settings()["scope.soc2.PRIVACY"] == "out"
+        assert ws.readiness.figures("soc2").applicable == soc2_before - 18
+
+
+async def test_readiness_screen_jumps_to_a_control(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory(demo=True)
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        assert isinstance(app.screen, ReadinessScreen)
+        nxt = app.screen.query_one("#next", OptionList)
+        nxt.focus()
+        nxt.highlighted = 0
+        expected = ws.readiness.leverage(1)[0].control_id
+        await pilot.press("enter")
+        assert isinstance(app.screen, BrowseScreen)
+        assert _list(app).current == expected
+
+
+async def test_readiness_screen_jumps_to_a_requirement(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory(demo=True)
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        gaps = app.screen.query_one("#gaps", OptionList)
+        gaps.highlighted = 0
+        first_gap = ws.readiness.gaps()[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, BrowseScreen)
+        assert app.browse_screen.node == (first_gap.framework_id, first_gap.requirement_id)
+        assert set(_list(app).rows) == set(ws.catalog.controls_for(first_gap.framework_id, first_gap.requirement_id))
+
+
+async def test_change_from_another_process_appears(workspace_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        cid = _list(app).current
+        result = subprocess.run(
+            [sys.executable, "-m", "workbench", "--db", str(tmp_path / "wb.db"), "mark", cid, "effective"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        await pilot.pause(0.6)  # no key pressed
+        assert ws.readiness.status(cid) == "effective"
+        assert "effective" in text_of(app.browse_screen.query_one("#detail-body")).lower()
+
+
+async def test_locked_database_is_reported_not_fatal(workspace_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory(busy_timeout=0.2)
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        cid = _list(app).current
+        locker = sqlite3.connect(tmp_path / "wb.db", timeout=0)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            await pilot.press("e")
+            await pilot.pause()
+            assert any("failed" in str(n.message) for n in app._notifications)
+            assert ws.readiness.status(cid) == "not_started"
+        finally:
+            locker.rollback()
+            locker.close()
+        await pilot.press("e")
+        assert ws.store.state(cid).status == "effective"
+
+
+async def test_help_lists_the_screen_bindings(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    from workbench.tui.commands import BROWSE_COMMANDS
+
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = text_of(app.screen.query_one("#help-body", Static))
+        for command in BROWSE_COMMANDS:
+            assert command.palette in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, BrowseScreen)
+
+
+async def test_edit_owner_due_notes_and_evidence(workspace_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    proof = tmp_path / "proof.txt"
+    proof.write_text("signed", encoding="utf-8")
+    async with app.run_test(size=(120, 40)) as pilot:
+        cid = _list(app).current
+        await pilot.press("o", *"Dana", "enter")
+        await pilot.press("t", *"2027-13-01", "enter")  # invalid: prompt stays
+        assert "YYYY-MM-DD" in text_of(app.screen.query_one("#prompt-error"))
+        app.screen.query_one(Input).value = "2027-06-30"
+        await pilot.press("enter")
+        await pilot.press("c", *"Needs evidence", "enter")
+        state = ws.store.state(cid)
+        assert (state.owner, str(state.due), state.notes) == ("Dana", "2027-06-30", "Needs evidence")
+        await pilot.press("v")
+        app.screen.query_one("#ev-ref", Input).value = str(proof)
+        app.screen.query_one("#ev-from", Input).value = "2027-01-01"
+        app.screen.query_one("#ev-to", Input).value = "2027-03-31"
+        app.screen.query_one("#ev-ref", Input).focus()
+        await pilot.press("enter")
+        (ev,) = ws.store.evidence(cid)
+        assert ev.kind == "file" and str(ev.effective_from) == "2027-01-01"
+        assert "proof.txt" in text_of(app.browse_screen.query_one("#detail-body"))
+
+
+async def test_tree_selection_lists_the_controls_of_a_requirement(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.browse_screen.go_to_requirement("soc2", "CC6.1")
+        await pilot.pause()
+        await pilot.pause()
+        assert set(_list(app).rows) == set(ws.catalog.controls_for("soc2", "CC6.1"))
+        await pilot.press("down")  # next requirement in the tree
+        assert app.browse_screen.node == ("soc2", "CC6.2")
+        await pilot.press("a")  # flat list of all controls
+        assert len(_list(app).rows) == len(ws.catalog.controls)
+
+
+async def test_narrow_terminal_still_works(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory(demo=True)
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.browse_screen.has_class("-narrow")
+        await pilot.press("e", "r")
+        assert isinstance(app.screen, ReadinessScreen)

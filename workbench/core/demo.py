@@ -1,0 +1,122 @@
+"""A lived-in demo database: a realistic, half-finished SOC 2 + SOX review.
+
+Deterministic (seeded), so screenshots and snapshot tests show the same picture every time.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+from workbench.core.catalog import CatalogSet
+from workbench.core.readiness import Scope
+from workbench.core.store import Store
+
+PEOPLE = {
+    "compliance": "Dana Lee",
+    "security": "Sam Ortiz",
+    "it": "Ravi Patel",
+    "finance": "Priya Nair",
+    "hr": "Jo Martin",
+    "engineering": "Alex Kim",
+}
+ACTORS = ("dana.lee", "sam.ortiz", "priya.nair")
+
+# How far each control family has come, as weights over statuses.
+PROGRESS: dict[str, tuple[float, float, float, float, float]] = {
+    # not_started, in_progress, implemented, effective, deficient
+    "ELC": (0.05, 0.15, 0.35, 0.45, 0.0),
+    "RA": (0.10, 0.30, 0.30, 0.30, 0.0),
+    "HR": (0.10, 0.20, 0.30, 0.40, 0.0),
+    "AC": (0.00, 0.15, 0.25, 0.50, 0.10),
+    "CM": (0.05, 0.15, 0.30, 0.45, 0.05),
+    "SD": (0.20, 0.30, 0.30, 0.20, 0.0),
+    "OP": (0.10, 0.20, 0.30, 0.40, 0.0),
+    "BR": (0.10, 0.30, 0.30, 0.30, 0.0),
+    "IR": (0.10, 0.30, 0.40, 0.20, 0.0),
+    "SM": (0.05, 0.25, 0.30, 0.40, 0.0),
+    "NS": (0.05, 0.15, 0.30, 0.50, 0.0),
+    "VM": (0.20, 0.40, 0.20, 0.20, 0.0),
+    "DP": (0.30, 0.30, 0.30, 0.10, 0.0),
+    "PR": (0.70, 0.30, 0.00, 0.00, 0.0),
+    "PI": (0.40, 0.30, 0.20, 0.10, 0.0),
+}
+DEFAULT_PROGRESS = (0.25, 0.30, 0.25, 0.15, 0.05)  # finance process controls
+STATUS_ORDER = ("not_started", "in_progress", "implemented", "effective", "deficient")
+DEMO_TODAY = date(2027, 3, 15)
+
+
+def _owner_for(role: str) -> str:
+    r = role.lower()
+    if any(w in r for w in ("security", "ciso")):
+        return PEOPLE["security"]
+    if any(w in r for w in ("controller", "cfo", "finance", "accounting", "treasur", "tax", "payroll")):
+        return PEOPLE["finance"]
+    if any(w in r for w in ("hr", "people")):
+        return PEOPLE["hr"]
+    if any(w in r for w in ("engineer", "develop", "release")):
+        return PEOPLE["engineering"]
+    if any(w in r for w in ("it ", "infrastructure", "operations", "cio")) or r.startswith("it"):
+        return PEOPLE["it"]
+    return PEOPLE["compliance"]
+
+
+def seed_demo(store: Store, catalog: CatalogSet, seed: int = 2027) -> int:
+    """Fill an empty store with a half-finished review; returns the number of controls touched."""
+    rng = random.Random(seed)
+    touched = 0
+    if "soc2" in catalog.frameworks and "PRIVACY" in catalog.frameworks["soc2"].nodes:
+        store.set_setting(Scope.setting_key("soc2", "PRIVACY"), "out", actor=ACTORS[0])
+    for cid, ctl in catalog.controls.items():
+        family = cid.split("-")[0]
+        weights = PROGRESS.get(family, DEFAULT_PROGRESS)
+        status = rng.choices(STATUS_ORDER, weights=weights)[0]
+        actor = rng.choice(ACTORS)
+        owner = _owner_for(ctl.owner_role) if status != "not_started" or rng.random() < 0.3 else None
+        due = None
+        if status in ("not_started", "in_progress", "deficient"):
+            due = DEMO_TODAY + timedelta(days=rng.randrange(7, 120))
+        note = None
+        if status == "deficient":
+            note = "Walkthrough found missing approvals for 2 of 25 samples; remediation under way."
+        elif status == "in_progress" and rng.random() < 0.4:
+            note = "Procedure drafted; waiting for the owner's sign-off."
+        if status == "not_started" and owner is None and due is None:
+            continue
+        store.mark([cid], status, actor=actor, note=note, owner=owner, due=due)
+        touched += 1
+        if status in ("implemented", "effective") and rng.random() < 0.6:
+            quarter = rng.randrange(0, 3)
+            start = date(2026, 1 + 3 * quarter, 1)
+            end = date(2026, 4 + 3 * quarter, 1) - timedelta(days=1)
+            store.add_evidence(
+                cid,
+                f"https://grc.example.com/evidence/{cid.lower()}/2026-q{quarter + 1}",
+                actor=actor,
+                title=f"{ctl.title} — Q{quarter + 1} 2026",
+                effective_from=start,
+                effective_to=end,
+            )
+    # One out-of-scope control, with its reason: a fully cloud-hosted company.
+    if "PS-01" in catalog.controls:
+        store.mark(
+            ["PS-01"],
+            "not_applicable",
+            actor=ACTORS[1],
+            justification="Fully cloud-hosted: no offices with server rooms; relies on the "
+            "cloud provider's SOC 2 report for physical security.",
+        )
+    return touched
+
+
+def open_demo(path: Path, catalog: CatalogSet, reset: bool = False) -> Store:
+    """The demo store at `path`, seeded on first use (or again with reset)."""
+    if reset and path.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    fresh = not path.exists()
+    store = Store.open(path)
+    if fresh:
+        seed_demo(store, catalog)
+    return store
