@@ -55,7 +55,8 @@ class ReadinessScreen(Screen[None]):
         self.query_one("#gaps", OptionList).focus()
 
     def on_resize(self) -> None:
-        self.refresh_all()
+        # Figures are laid out for the pane's width, known only after this layout pass.
+        self.call_after_refresh(self.refresh_all)
 
     def refresh_all(self, changed: object = None) -> None:
         r = self.ws.readiness

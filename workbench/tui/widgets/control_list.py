@@ -193,21 +193,25 @@ class ControlList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self._row(self.rows[index])
         if index == self.cursor:
+            # The cursor row is one colour: status colours would vanish on its background.
             base = base + self._style("cursor")
+            plain = lambda _name: base  # noqa: E731
+        else:
+            plain = lambda name: base + self._style(name)  # noqa: E731
         wide = width >= 70
         status_w = 12
         owner_w = 14 if wide else 0
         id_w = 11
         sel = "● " if row.control_id in self.selected else "  "
         segs = [
-            Segment(sel, base + self._style("selected")),
+            Segment(sel, plain("selected")),
             Segment(row.control_id[: id_w - 1].ljust(id_w), base + Style(bold=row.key)),
-            Segment("◆ " if row.shared else "  ", base + self._style("shared")),
-            Segment(STATUS_LABELS[row.status].ljust(status_w), base + self._style(row.status)),
+            Segment("◆ " if row.shared else "  ", plain("shared")),
+            Segment(STATUS_LABELS[row.status].ljust(status_w), plain(row.status)),
         ]
         if owner_w:
             owner = row.owner[: owner_w - 1] if row.owner else "—"
-            segs.append(Segment(owner.ljust(owner_w), base + self._style("dim")))
+            segs.append(Segment(owner.ljust(owner_w), plain("dim")))
         used = sum(s.cell_length for s in segs)
         segs.append(Segment(row.title[: max(0, width - used)], base))
         return Strip(segs).adjust_cell_length(width, base)

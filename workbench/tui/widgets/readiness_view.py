@@ -43,7 +43,8 @@ def figures_table(readiness: Readiness, framework_id: str, width: int) -> Render
     """A framework's headline and a bar per group (category / series / domain)."""
     fw = readiness.catalog.frameworks[framework_id]
     total = readiness.figures(framework_id)
-    bar_w = max(8, min(30, width - 62))
+    bar_w = max(6, min(24, width - 50))
+    label_w = max(14, width - bar_w - 7 - 8 - 4)
     head = Text.assemble(
         (f"{fw.name} ", "bold"),
         (f"{total.readiness_pct:.1f}% ready", "bold green" if total.readiness_pct >= 100 else "bold"),
@@ -56,10 +57,10 @@ def figures_table(readiness: Readiness, framework_id: str, width: int) -> Render
         if n:
             counts.append(f"{state.replace('_', ' ')} {n}  ", style=STATE_STYLES[state])
     table = Table(box=None, show_header=False, pad_edge=False, expand=False)
-    table.add_column(no_wrap=True, max_width=34)
-    table.add_column(no_wrap=True)
-    table.add_column(justify="right", no_wrap=True)
-    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True, width=label_w)
+    table.add_column(no_wrap=True, width=bar_w)
+    table.add_column(justify="right", no_wrap=True, width=7)
+    table.add_column(justify="right", no_wrap=True, width=8)
     for g in readiness.group_figures(framework_id):
         depth = len(fw.ancestors(g.node_id or ""))
         label = Text("  " * depth + f"{g.node_id} {g.title}", overflow="ellipsis", no_wrap=True)

@@ -1,0 +1,51 @@
+"""Snapshot tests of the main screens on the demo data, at 120x40 and 80x24.
+
+Regenerate after an intended UI change: pytest tests/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.tui.app import WorkbenchApp
+
+SIZES = [(120, 40), (80, 24)]
+
+
+@pytest.fixture
+def demo_app(frozen_clock, workspace_factory):  # type: ignore[no-untyped-def]
+    def make() -> WorkbenchApp:
+        # A long watch interval: nothing external changes during a snapshot.
+        return WorkbenchApp(workspace_factory(demo=True), watch_interval=3600)
+
+    return make
+
+
+async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    for inp in pilot.app.screen.query("Input"):
+        inp.cursor_blink = False
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_browse(snap_compare, demo_app, size) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app(), terminal_size=size, run_before=_settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_detail_of_a_control_with_evidence(snap_compare, demo_app, size) -> None:  # type: ignore[no-untyped-def]
+    async def go(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.browse_screen.go_to_control("AC-04")
+        await _settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=size, run_before=go)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_readiness(snap_compare, demo_app, size) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app(), press=["r"], terminal_size=size, run_before=_settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, demo_app, size) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app(), press=["question_mark"], terminal_size=size, run_before=_settle)
