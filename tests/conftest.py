@@ -72,3 +72,10 @@ def workspace_factory(tmp_path: Path, bundled):  # type: ignore[no-untyped-def]
     yield make
     for s in stores:
         s.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

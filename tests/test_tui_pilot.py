@@ -102,8 +102,7 @@ async def test_search_as_you_type(workspace_factory) -> None:  # type: ignore[no
         rows = _list(app).rows
         assert rows and all(
             "backup" in (ws.catalog.controls[c].title + ws.catalog.controls[c].description).lower()
-            or any("backup" in _req_text(ws, m)
-                   for m in ws.catalog.by_control[c])
+            or any("backup" in _req_text(ws, m) for m in ws.catalog.by_control[c])
             for c in rows
         )
         # status keys typed into the search box are text, not commands
@@ -201,7 +200,9 @@ async def test_readiness_screen_jumps_to_a_requirement(workspace_factory) -> Non
         await pilot.pause()
         assert isinstance(app.screen, BrowseScreen)
         assert app.browse_screen.node == (first_gap.framework_id, first_gap.requirement_id)
-        assert set(_list(app).rows) == set(ws.catalog.controls_for(first_gap.framework_id, first_gap.requirement_id))
+        assert set(_list(app).rows) == set(
+            ws.catalog.controls_for(first_gap.framework_id, first_gap.requirement_id)
+        )
 
 
 async def test_change_from_another_process_appears(workspace_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -210,7 +211,16 @@ async def test_change_from_another_process_appears(workspace_factory, tmp_path) 
     async with app.run_test(size=(120, 40)) as pilot:
         cid = _list(app).current
         result = subprocess.run(
-            [sys.executable, "-m", "workbench", "--db", str(tmp_path / "wb.db"), "mark", cid, "effective"],
+            [
+                sys.executable,
+                "-m",
+                "workbench",
+                "--db",
+                str(tmp_path / "wb.db"),
+                "mark",
+                cid,
+                "effective",
+            ],
             capture_output=True,
             text=True,
             timeout=60,
@@ -269,7 +279,11 @@ async def test_edit_owner_due_notes_and_evidence(workspace_factory, tmp_path) ->
         await pilot.press("enter")
         await pilot.press("c", *"Needs evidence", "enter")
         state = ws.store.state(cid)
-        assert (state.owner, str(state.due), state.notes) == ("Dana", "2027-06-30", "Needs evidence")
+        assert (state.owner, str(state.due), state.notes) == (
+            "Dana",
+            "2027-06-30",
+            "Needs evidence",
+        )
         await pilot.press("v")
         app.screen.query_one("#ev-ref", Input).value = str(proof)
         app.screen.query_one("#ev-from", Input).value = "2027-01-01"

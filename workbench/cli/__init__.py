@@ -12,9 +12,31 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import validate_cmd
+from . import (
+    demo_cmd,
+    evidence_cmd,
+    export_cmd,
+    history_cmd,
+    mark_cmd,
+    readiness_cmds,
+    show_cmd,
+    undo_cmd,
+    validate_cmd,
+    verify_cmd,
+)
 
-COMMAND_MODULES = [validate_cmd]
+COMMAND_MODULES = [
+    validate_cmd,
+    readiness_cmds,
+    mark_cmd,
+    show_cmd,
+    evidence_cmd,
+    history_cmd,
+    undo_cmd,
+    verify_cmd,
+    demo_cmd,
+    export_cmd,
+]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,7 +15,9 @@ def register(sub: Any) -> None:
         "database), seeded on first use with a realistic, half-finished SOC 2 + SOX review.",
     )
     p.add_argument("--reset", action="store_true", help="throw the demo database away and reseed")
-    p.add_argument("--seed-only", action="store_true", help="create the demo database, don't open the app")
+    p.add_argument(
+        "--seed-only", action="store_true", help="create the demo database, don't open the app"
+    )
     p.set_defaults(handler=run)
 
 

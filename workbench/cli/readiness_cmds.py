@@ -16,7 +16,9 @@ def _pct(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a percentage from 0 to 100, got {text!r}"
+        ) from None
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text!r}")
     return value
@@ -91,7 +93,7 @@ def _with_lens(ws: Any, lens: str | None) -> None:
 def _groups(ws: Any, fw_id: str, by: str | None) -> list[Any]:
     if by is None:
         return []
-    figures = ws.readiness.group_figures(fw_id)
+    figures: list[Any] = ws.readiness.group_figures(fw_id)
     if by == "category":
         roots = set(ws.catalog.frameworks[fw_id].roots)
         figures = [f for f in figures if f.node_id in roots]
@@ -129,9 +131,7 @@ def run_status(args: argparse.Namespace) -> int:
                             for fw in fws
                         ],
                         "shared": shared.to_dict() if shared else None,
-                        "orphans": [
-                            {"control": o.control_id, "status": o.status} for o in orphans
-                        ],
+                        "orphans": [{"control": o.control_id, "status": o.status} for o in orphans],
                     }
                 )
             else:
@@ -151,7 +151,14 @@ def run_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_status(ws: Any, fws: list[str], figures: dict[str, Any], shared: Any, orphans: list[Any], by: str | None) -> None:
+def _print_status(
+    ws: Any,
+    fws: list[str],
+    figures: dict[str, Any],
+    shared: Any,
+    orphans: list[Any],
+    by: str | None,
+) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -178,12 +185,17 @@ def _print_status(ws: Any, fws: list[str], figures: dict[str, Any], shared: Any,
             c = f.counts
             table.add_row(
                 label,
-                Text(bar(f.readiness_pct, bar_w), style="green" if f.readiness_pct >= 100 else "cyan"),
+                Text(
+                    bar(f.readiness_pct, bar_w), style="green" if f.readiness_pct >= 100 else "cyan"
+                ),
                 f"{f.readiness_pct:.1f}",
                 str(c.get("met", 0)),
                 str(c.get("partial", 0)),
                 str(c.get("gap", 0)),
-                Text(str(c.get("deficient", 0)), style=STATE_STYLES["deficient"] if c.get("deficient") else ""),
+                Text(
+                    str(c.get("deficient", 0)),
+                    style=STATE_STYLES["deficient"] if c.get("deficient") else "",
+                ),
                 str(c.get("unmapped", 0)),
                 f"{f.controls_ready}/{f.controls_in_scope}",
             )
@@ -223,20 +235,31 @@ def run_gaps(args: argparse.Namespace) -> int:
             _with_lens(ws, args.lens)
             gaps = [g for fw in fws for g in ws.readiness.gaps(fw)]
             if args.json:
-                print_json({"schema": "workbench.gaps/1", "lens": ws.readiness.lens, "gaps": [g.to_dict() for g in gaps]})
+                print_json(
+                    {
+                        "schema": "workbench.gaps/1",
+                        "lens": ws.readiness.lens,
+                        "gaps": [g.to_dict() for g in gaps],
+                    }
+                )
                 return 0
             out = console()
             if not gaps:
                 out.print("No gaps: every applicable requirement in scope is met.")
                 return 0
             table = Table(
-                show_edge=False, pad_edge=False, box=None, header_style="bold",
+                show_edge=False,
+                pad_edge=False,
+                box=None,
+                header_style="bold",
                 title=f"Gaps, {ws.readiness.lens} lens",
             )
             table.add_column("fw", no_wrap=True, width=5)
             table.add_column("requirement", no_wrap=True, width=11)
             table.add_column("state", no_wrap=True, width=9)
-            table.add_column("title", no_wrap=True, overflow="ellipsis", width=max(16, out.width - 55))
+            table.add_column(
+                "title", no_wrap=True, overflow="ellipsis", width=max(16, out.width - 55)
+            )
             table.add_column("controls (status)", ratio=1)
             for g in gaps:
                 controls = Text()
@@ -268,13 +291,25 @@ def run_next(args: argparse.Namespace) -> int:
         _with_lens(ws, args.lens)
         ranking = ws.readiness.leverage(args.limit)
         if args.json:
-            print_json({"schema": "workbench.next/1", "lens": ws.readiness.lens, "next": [lv.to_dict() for lv in ranking]})
+            print_json(
+                {
+                    "schema": "workbench.next/1",
+                    "lens": ws.readiness.lens,
+                    "next": [lv.to_dict() for lv in ranking],
+                }
+            )
             return 0
         out = console()
         if not ranking:
             out.print("Nothing to do: no control would move a requirement.")
             return 0
-        table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold", title="Work on these next")
+        table = Table(
+            show_edge=False,
+            pad_edge=False,
+            box=None,
+            header_style="bold",
+            title="Work on these next",
+        )
         table.add_column("#", justify="right", width=3)
         table.add_column("control", no_wrap=True, width=9)
         table.add_column("status", no_wrap=True, width=11)
@@ -292,7 +327,10 @@ def run_next(args: argparse.Namespace) -> int:
                     moves.append("  ")
             table.add_row(
                 str(i),
-                Text(("◆ " if lv.shared else "  ") + lv.control_id, style=SHARED_STYLE if lv.shared else ""),
+                Text(
+                    ("◆ " if lv.shared else "  ") + lv.control_id,
+                    style=SHARED_STYLE if lv.shared else "",
+                ),
                 Text(STATUS_LABELS[lv.status], style=STATUS_STYLES[lv.status]),
                 moves,
                 Text(ctl.title),

@@ -6,7 +6,7 @@ results and the CLI could use them too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from workbench.core.catalog import CatalogSet

@@ -51,7 +51,9 @@ def _owner_for(role: str) -> str:
     r = role.lower()
     if any(w in r for w in ("security", "ciso")):
         return PEOPLE["security"]
-    if any(w in r for w in ("controller", "cfo", "finance", "accounting", "treasur", "tax", "payroll")):
+    if any(
+        w in r for w in ("controller", "cfo", "finance", "accounting", "treasur", "tax", "payroll")
+    ):
         return PEOPLE["finance"]
     if any(w in r for w in ("hr", "people")):
         return PEOPLE["hr"]
@@ -73,7 +75,9 @@ def seed_demo(store: Store, catalog: CatalogSet, seed: int = 2027) -> int:
         weights = PROGRESS.get(family, DEFAULT_PROGRESS)
         status = rng.choices(STATUS_ORDER, weights=weights)[0]
         actor = rng.choice(ACTORS)
-        owner = _owner_for(ctl.owner_role) if status != "not_started" or rng.random() < 0.3 else None
+        owner = (
+            _owner_for(ctl.owner_role) if status != "not_started" or rng.random() < 0.3 else None
+        )
         due = None
         if status in ("not_started", "in_progress", "deficient"):
             due = DEMO_TODAY + timedelta(days=rng.randrange(7, 120))

@@ -20,11 +20,12 @@ class Workspace:
         self.catalog = catalog
         self.store = store
         self.actor = actor
+        self._states: dict[str, ControlState] | None = None
         self.readiness = self._build()
 
     def _build(self) -> Readiness:
         settings = self.store.settings()
-        statuses = {cid: st.status for cid, st in self.store.states().items()}
+        statuses = {cid: st.status for cid, st in self.states().items()}
         return Readiness(
             self.catalog,
             statuses,
@@ -34,14 +35,25 @@ class Workspace:
 
     def reload(self) -> None:
         """Re-read everything from the store (another process changed it)."""
+        self._states = None
         self.readiness = self._build()
 
     # -- reading -------------------------------------------------------------------------
-    def state(self, control_id: str) -> ControlState:
-        return self.store.state(control_id)
-
     def states(self) -> Mapping[str, ControlState]:
-        return self.store.states()
+        """Every recorded state, read once and kept until this workspace writes or reloads
+        (a screen paints many rows; one query beats one per row)."""
+        if self._states is None:
+            self._states = self.store.states()
+        return self._states
+
+    def state(self, control_id: str) -> ControlState:
+        found = self.states().get(control_id)
+        return found if found is not None else ControlState(control_id)
+
+    def _changed(self, control_ids: Sequence[str]) -> None:
+        if self._states is not None:
+            for cid in control_ids:
+                self._states[cid] = self.store.state(cid)
 
     def check_controls(self, control_ids: Sequence[str]) -> None:
         unknown = tuple(cid for cid in control_ids if cid not in self.catalog.controls)
@@ -72,13 +84,16 @@ class Workspace:
             justification=justification,
             expected_versions=expected_versions,
         )
+        self._changed(control_ids)
         for cid in control_ids:
             self.readiness.set_status(cid, status)
         return events
 
     def update(self, control_id: str, **fields: Any) -> list[Event]:
         self.check_controls([control_id])
-        return self.store.update(control_id, actor=self.actor, **fields)
+        events = self.store.update(control_id, actor=self.actor, **fields)
+        self._changed([control_id])
+        return events
 
     def add_evidence(
         self,
@@ -101,6 +116,7 @@ class Workspace:
 
     def undo(self) -> list[Event]:
         events = self.store.undo(actor=self.actor)
+        self._changed(sorted({e.control_id for e in events if e.control_id}))
         self._apply_events(events)
         return events
 

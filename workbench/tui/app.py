@@ -22,7 +22,7 @@ class WorkbenchApp(App[None]):
     TITLE = "workbench"
     SUB_TITLE = "SOC 2 and SOX, side by side"
     BINDINGS: ClassVar[list[BindingType]] = bindings(*APP_COMMANDS)
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, workspace: Workspace, *, watch_interval: float = 0.5) -> None:
@@ -129,7 +129,11 @@ class WorkbenchApp(App[None]):
                 ctl.title,
                 lambda c=cid: self._goto(lambda: browse.go_to_control(c)),
             )
-        yield SystemCommand("export: markdown binder", "Write the auditor binder (see `workbench export`)", self._export_md)
+        yield SystemCommand(
+            "export: markdown binder",
+            "Write the auditor binder (see `workbench export`)",
+            self._export_md,
+        )
 
     def _goto(self, go: object) -> None:
         while self.screen is not self.browse_screen and len(self.screen_stack) > 1:
@@ -137,4 +141,6 @@ class WorkbenchApp(App[None]):
         go()  # type: ignore[operator]
 
     def _export_md(self) -> None:
-        self.notify("Use `workbench export --format md -o FILE` (in-app export comes with the reports).")
+        self.notify(
+            "Use `workbench export --format md -o FILE` (in-app export comes with the reports)."
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class Command:
         )
 
 
-def bindings(*commands: Command) -> list[Binding]:
+def bindings(*commands: Command) -> list[BindingType]:
     return [c.binding() for c in commands]
 
 
@@ -40,46 +40,200 @@ APP_COMMANDS: tuple[Command, ...] = (
     Command("question_mark,f1", "help", "Help", "app: help", "Every key of this screen"),
     Command("q", "quit", "Quit", "app: quit", "Leave workbench (everything is already saved)"),
     Command(
-        "ctrl+t", "toggle_dark", "Theme", "app: toggle light/dark theme", "Switch light and dark", show=False
+        "ctrl+t",
+        "toggle_dark",
+        "Theme",
+        "app: toggle light/dark theme",
+        "Switch light and dark",
+        show=False,
     ),
 )
 
 BROWSE_COMMANDS: tuple[Command, ...] = (
     Command("r", "readiness", "Readiness", "go to: readiness", "Full readiness view"),
     Command("slash", "search", "Search", "search: controls and requirements", "Search as you type"),
-    Command("e", "mark('effective')", "Effective", "status: mark effective", "Operating effectively"),
-    Command("i", "mark('implemented')", "Implemented", "status: mark implemented", "Designed and in place"),
-    Command("p", "mark('in_progress')", "In progress", "status: mark in progress", "Work under way", show=False),
-    Command("d", "mark('deficient')", "Deficient", "status: mark deficient", "A test found it failing", show=False),
-    Command("n", "mark('not_started')", "Not started", "status: mark not started", "Back to the default", show=False),
-    Command("x", "mark('not_applicable')", "N/A", "status: mark not applicable", "Out of scope, with a justification"),
-    Command("space", "toggle_select", "Select", "selection: toggle row", "Select or unselect the highlighted row", show=False),
-    Command("asterisk", "select_all", "Select all", "selection: select all visible", "Select every visible row (again: clear)", show=False),
-    Command("o", "edit('owner')", "Owner", "edit: owner", "Set the owner of the highlighted control", show=False),
-    Command("t", "edit('due')", "Due", "edit: due date", "Set the due date (YYYY-MM-DD)", show=False),
+    Command(
+        "e", "mark('effective')", "Effective", "status: mark effective", "Operating effectively"
+    ),
+    Command(
+        "i",
+        "mark('implemented')",
+        "Implemented",
+        "status: mark implemented",
+        "Designed and in place",
+    ),
+    Command(
+        "p",
+        "mark('in_progress')",
+        "In progress",
+        "status: mark in progress",
+        "Work under way",
+        show=False,
+    ),
+    Command(
+        "d",
+        "mark('deficient')",
+        "Deficient",
+        "status: mark deficient",
+        "A test found it failing",
+        show=False,
+    ),
+    Command(
+        "n",
+        "mark('not_started')",
+        "Not started",
+        "status: mark not started",
+        "Back to the default",
+        show=False,
+    ),
+    Command(
+        "x",
+        "mark('not_applicable')",
+        "N/A",
+        "status: mark not applicable",
+        "Out of scope, with a justification",
+    ),
+    Command(
+        "space",
+        "toggle_select",
+        "Select",
+        "selection: toggle row",
+        "Select or unselect the highlighted row",
+        show=False,
+    ),
+    Command(
+        "asterisk",
+        "select_all",
+        "Select all",
+        "selection: select all visible",
+        "Select every visible row (again: clear)",
+        show=False,
+    ),
+    Command(
+        "o",
+        "edit('owner')",
+        "Owner",
+        "edit: owner",
+        "Set the owner of the highlighted control",
+        show=False,
+    ),
+    Command(
+        "t", "edit('due')", "Due", "edit: due date", "Set the due date (YYYY-MM-DD)", show=False
+    ),
     Command("c", "edit('notes')", "Notes", "edit: notes", "Edit the notes", show=False),
-    Command("v", "evidence", "Evidence", "edit: attach evidence", "Attach a file, URL or note with its period", show=False),
-    Command("z,ctrl+z", "undo", "Undo", "history: undo last change", "Undo the last change (a new history event)"),
-    Command("a", "toggle_all", "All controls", "view: all controls / by requirement", "Switch the list between the tree selection and all controls", show=False),
-    Command("f", "filters", "Filters", "filter: choose filters", "Status, framework, owner and other filters"),
-    Command("S", "toggle_filter('shared_only')", "Shared", "filter: shared controls", "Only controls serving both frameworks", show=False),
-    Command("k", "toggle_filter('key_only')", "Key", "filter: key controls", "Only SOX key controls", show=False),
-    Command("g", "toggle_filter('gaps_only')", "Gaps", "filter: gap controls", "Only controls behind an unmet requirement", show=False),
-    Command("escape", "clear", "Clear", "filter: clear search and filters", "Clear the search, the filters and the selection", show=False),
-    Command("l", "toggle_lens", "Lens", "readiness: switch lens", "Design (Type I) or operating (Type II) lens"),
-    Command("s", "scope", "Scope", "readiness: SOC 2 category scope", "Which SOC 2 categories are in scope", show=False),
+    Command(
+        "v",
+        "evidence",
+        "Evidence",
+        "edit: attach evidence",
+        "Attach a file, URL or note with its period",
+        show=False,
+    ),
+    Command(
+        "z,ctrl+z",
+        "undo",
+        "Undo",
+        "history: undo last change",
+        "Undo the last change (a new history event)",
+    ),
+    Command(
+        "a",
+        "toggle_all",
+        "All controls",
+        "view: all controls / by requirement",
+        "Switch the list between the tree selection and all controls",
+        show=False,
+    ),
+    Command(
+        "f",
+        "filters",
+        "Filters",
+        "filter: choose filters",
+        "Status, framework, owner and other filters",
+    ),
+    Command(
+        "S",
+        "toggle_filter('shared_only')",
+        "Shared",
+        "filter: shared controls",
+        "Only controls serving both frameworks",
+        show=False,
+    ),
+    Command(
+        "k",
+        "toggle_filter('key_only')",
+        "Key",
+        "filter: key controls",
+        "Only SOX key controls",
+        show=False,
+    ),
+    Command(
+        "g",
+        "toggle_filter('gaps_only')",
+        "Gaps",
+        "filter: gap controls",
+        "Only controls behind an unmet requirement",
+        show=False,
+    ),
+    Command(
+        "escape",
+        "clear",
+        "Clear",
+        "filter: clear search and filters",
+        "Clear the search, the filters and the selection",
+        show=False,
+    ),
+    Command(
+        "l",
+        "toggle_lens",
+        "Lens",
+        "readiness: switch lens",
+        "Design (Type I) or operating (Type II) lens",
+    ),
+    Command(
+        "s",
+        "scope",
+        "Scope",
+        "readiness: SOC 2 category scope",
+        "Which SOC 2 categories are in scope",
+        show=False,
+    ),
 )
 
 READINESS_COMMANDS: tuple[Command, ...] = (
     Command("b,escape", "back", "Browse", "go to: browse", "Back to the browse screen"),
-    Command("enter", "jump", "Jump", "readiness: jump to entry", "Open the highlighted gap or control in Browse"),
-    Command("l", "toggle_lens", "Lens", "readiness: switch lens", "Design (Type I) or operating (Type II) lens"),
-    Command("s", "scope", "Scope", "readiness: SOC 2 category scope", "Which SOC 2 categories are in scope"),
+    Command(
+        "enter",
+        "jump",
+        "Jump",
+        "readiness: jump to entry",
+        "Open the highlighted gap or control in Browse",
+    ),
+    Command(
+        "l",
+        "toggle_lens",
+        "Lens",
+        "readiness: switch lens",
+        "Design (Type I) or operating (Type II) lens",
+    ),
+    Command(
+        "s",
+        "scope",
+        "Scope",
+        "readiness: SOC 2 category scope",
+        "Which SOC 2 categories are in scope",
+    ),
 )
 
 # Keys the widgets themselves handle; listed in help so nothing is undiscoverable.
 NAVIGATION: tuple[Command, ...] = (
-    Command("tab,shift+tab", "focus_next", "", "navigate: next / previous pane", "Move between tree, list and dialogs"),
+    Command(
+        "tab,shift+tab",
+        "focus_next",
+        "",
+        "navigate: next / previous pane",
+        "Move between tree, list and dialogs",
+    ),
     Command("up,down", "", "", "navigate: move", "Move the cursor in the tree or list"),
     Command("pageup,pagedown,home,end", "", "", "navigate: page", "Page through the list"),
     Command("enter", "", "", "navigate: open", "Tree: expand / show controls; readiness: jump"),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..paths import bundled_catalog_dir, config_dir
+from . import cache
 from .loader import load_catalog_files
 from .model import CatalogSet
 from .problems import CatalogError, Problem
@@ -61,9 +62,22 @@ def catalog_paths(extra_dirs: Sequence[Path] = (), include_bundled: bool = True)
     return roots + user_catalog_dirs(extra_dirs)
 
 
-def load_catalogs(extra_dirs: Sequence[Path] = (), include_bundled: bool = True) -> CatalogSet:
-    """Bundled catalogs plus every configured user catalog. Raises CatalogError."""
+def load_catalogs(
+    extra_dirs: Sequence[Path] = (), include_bundled: bool = True, use_cache: bool = True
+) -> CatalogSet:
+    """Bundled catalogs plus every configured user catalog. Raises CatalogError.
+
+    An unchanged set of files that validated before is read from the cache (cache.py).
+    """
     files, problems = expand(catalog_paths(extra_dirs, include_bundled))
     if problems:
         raise CatalogError(problems)
-    return load_catalog_files(files, display_path)
+    if not use_cache:
+        return load_catalog_files(files, display_path)
+    key = cache.cache_key(files)
+    cached = cache.read(key)
+    if cached is not None:
+        return cached
+    loaded = load_catalog_files(files, display_path)
+    cache.write(key, loaded)
+    return loaded

@@ -419,7 +419,7 @@ class Readiness:
         return out if limit is None else out[:limit]
 
     def to_dict(self) -> dict[str, Any]:
-        """The full model, as documented in docs/readiness-json.md."""
+        """The full model (its shape is documented in docs/json.md)."""
         shared = self.shared()
         return {
             "lens": self.lens,

@@ -116,7 +116,7 @@ class BrowseScreen(Screen[None]):
         lst = self.query_one(ControlList)
         lst.set_rows(rows, keep=keep)
         lst.invalidate()
-        self.query_one("#list-title", Static).update(self._list_title(len(rows)))
+        self.query_one("#list-title", Static).update(self._list_title(len(rows)), layout=False)
         if not rows:
             self.show_node_detail()
 
@@ -143,7 +143,7 @@ class BrowseScreen(Screen[None]):
 
     def refresh_strip(self) -> None:
         width = self.size.width or 120
-        self.query_one("#strip", Static).update(strip(self.ws.readiness, width))
+        self.query_one("#strip", Static).update(strip(self.ws.readiness, width), layout=False)
 
     def refresh_detail(self) -> None:
         lst = self.query_one(ControlList)
@@ -180,8 +180,10 @@ class BrowseScreen(Screen[None]):
                 counts.append(f"{state.replace('_', ' ')} {n}  ", style=STATE_STYLES.get(state, ""))
             return Group(
                 Text(title, style="bold"),
-                Text(f"{f.readiness_pct:.1f}% ready · {f.met}/{f.applicable} met · controls ready "
-                     f"{f.controls_ready}/{f.controls_in_scope}"),
+                Text(
+                    f"{f.readiness_pct:.1f}% ready · {f.met}/{f.applicable} met · controls ready "
+                    f"{f.controls_ready}/{f.controls_in_scope}"
+                ),
                 counts,
                 Text(""),
                 Text(desc),
@@ -201,12 +203,16 @@ class BrowseScreen(Screen[None]):
         extra = Text(f"COSO principle {node.coso}", style="dim") if node.coso else Text("")
         return Group(
             Text.assemble((f"{fw.name} {node.id} ", "bold"), (node.title, "bold")),
-            Text.assemble(("State ", "dim"), (why.state.replace("_", " "), STATE_STYLES.get(why.state, ""))),
+            Text.assemble(
+                ("State ", "dim"), (why.state.replace("_", " "), STATE_STYLES.get(why.state, ""))
+            ),
             extra,
             Text(""),
             Text(node.description),
             Text(""),
-            table if why.controls else Text("No control is mapped to this requirement.", style="magenta"),
+            table
+            if why.controls
+            else Text("No control is mapped to this requirement.", style="magenta"),
         )
 
     def refresh_all(self, changed: Sequence[str] | None = None) -> None:
@@ -238,8 +244,15 @@ class BrowseScreen(Screen[None]):
 
     @on(ControlList.Highlighted)
     def _row_moved(self, event: ControlList.Highlighted) -> None:
-        if event.control_id is not None:
+        # While the tree has focus the detail explains the tree node; the list owns it otherwise.
+        if event.control_id is not None and not isinstance(self.focused, FrameworkTree):
             self.query_one(DetailPane).show(self.control_detail(event.control_id))
+
+    def on_descendant_focus(self, event: object) -> None:
+        if isinstance(self.focused, ControlList):
+            self.refresh_detail()
+        elif isinstance(self.focused, FrameworkTree):
+            self.show_node_detail()
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -252,10 +265,8 @@ class BrowseScreen(Screen[None]):
 
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if isinstance(self.focused, Input) and action not in ("clear",):
-            # Typing in the search box must not mark controls.
-            return False
-        return True
+        # Typing in the search box must not mark controls.
+        return not (isinstance(self.focused, Input) and action != "clear")
 
     def _targets(self) -> list[str]:
         return self.query_one(ControlList).targets()
@@ -283,8 +294,11 @@ class BrowseScreen(Screen[None]):
                     self._mark(targets, status, justification=text)
 
             self.app.push_screen(
-                TextPrompt(f"Not applicable: {label}. Why is it out of scope?", required=True,
-                           placeholder="justification (required)"),
+                TextPrompt(
+                    f"Not applicable: {label}. Why is it out of scope?",
+                    required=True,
+                    placeholder="justification (required)",
+                ),
                 done,
             )
             return
@@ -295,17 +309,21 @@ class BrowseScreen(Screen[None]):
             lst = self.query_one(ControlList)
             lst.selected.clear()
             self.refresh_all(targets)
-            label = targets[0] if len(targets) == 1 else f"{len(targets)} controls"
-            self.notify(f"{label}: {STATUS_LABELS[status]}", timeout=2)
+            if len(targets) > 1:  # one row's change is visible in place; many deserve a word
+                self.notify(f"{len(targets)} controls: {STATUS_LABELS[status]}", timeout=2)
 
     def action_toggle_select(self) -> None:
         self.query_one(ControlList).toggle_selected()
         self.query_one(ControlList).action_cursor(1)
-        self.query_one("#list-title", Static).update(self._list_title(len(self.query_one(ControlList).rows)))
+        self.query_one("#list-title", Static).update(
+            self._list_title(len(self.query_one(ControlList).rows))
+        )
 
     def action_select_all(self) -> None:
         self.query_one(ControlList).select_all()
-        self.query_one("#list-title", Static).update(self._list_title(len(self.query_one(ControlList).rows)))
+        self.query_one("#list-title", Static).update(
+            self._list_title(len(self.query_one(ControlList).rows))
+        )
 
     def action_edit(self, field: str) -> None:
         targets = self._targets()
@@ -317,7 +335,12 @@ class BrowseScreen(Screen[None]):
             prompt = TextPrompt("Owner" + many, value=state.owner or "", placeholder="name or role")
         elif field == "due":
             value = state.due.isoformat() if state.due else ""
-            prompt = TextPrompt("Due date" + many, value=value, placeholder="YYYY-MM-DD (empty: none)", validate=date_error)
+            prompt = TextPrompt(
+                "Due date" + many,
+                value=value,
+                placeholder="YYYY-MM-DD (empty: none)",
+                validate=date_error,
+            )
         else:
             prompt = TextPrompt("Notes" + many, value=state.notes or "", placeholder="notes")
 
@@ -383,7 +406,8 @@ class BrowseScreen(Screen[None]):
     def action_toggle_filter(self, name: str) -> None:
         from dataclasses import replace
 
-        self.filters = replace(self.filters, **{name: not getattr(self.filters, name)})
+        changes: dict[str, Any] = {name: not getattr(self.filters, name)}
+        self.filters = replace(self.filters, **changes)
         self.refresh_rows()
 
     def action_clear(self) -> None:
@@ -411,9 +435,9 @@ class BrowseScreen(Screen[None]):
                 return
 
             def change() -> None:
-                for (fw, gid), on in result.items():
-                    if self.ws.readiness.scope.includes(fw, gid) != on:
-                        self.ws.set_scope(fw, gid, on)
+                for (fw, gid), wanted in result.items():
+                    if self.ws.readiness.scope.includes(fw, gid) != wanted:
+                        self.ws.set_scope(fw, gid, wanted)
 
             if self._run("Scope", change):
                 self.query_one(FrameworkTree).refresh_labels()

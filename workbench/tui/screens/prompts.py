@@ -168,9 +168,7 @@ class FilterPrompt(_Modal):
             yield Label("space: toggle · ctrl+s or enter: apply · escape: cancel", classes="hint")
 
     def _collect(self) -> Filters:
-        statuses = frozenset(
-            s for s in STATUS_LABELS if self.query_one(f"#st-{s}", Checkbox).value
-        )
+        statuses = frozenset(s for s in STATUS_LABELS if self.query_one(f"#st-{s}", Checkbox).value)
         pressed = self.query_one("#fw", RadioSet).pressed_button
         fw = None
         if pressed is not None and pressed.id and pressed.id != "fw-any":

@@ -46,7 +46,9 @@ class ReadinessScreen(Screen[None]):
             with Vertical(id="lists"):
                 yield Label("", id="gaps-title")
                 yield OptionList(id="gaps")
-                yield Label("Work on next (controls that move the most requirements)", id="next-title")
+                yield Label(
+                    "Work on next (controls that move the most requirements)", id="next-title"
+                )
                 yield OptionList(id="next")
         yield Footer()
 
@@ -68,7 +70,9 @@ class ReadinessScreen(Screen[None]):
         parts.append(shared_summary(r))
         excluded = sorted(r.scope.excluded)
         if excluded:
-            parts.append(Text("Out of scope: " + ", ".join(f"{f} {g}" for f, g in excluded), style="dim"))
+            parts.append(
+                Text("Out of scope: " + ", ".join(f"{f} {g}" for f, g in excluded), style="dim")
+            )
         self.query_one("#figures-body", Static).update(Group(*parts))
         self._fill_gaps()
         self._fill_next()

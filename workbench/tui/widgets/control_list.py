@@ -83,6 +83,7 @@ class ControlList(ScrollView, can_focus=True):
         self.rows: list[str] = []
         self.selected: set[str] = set()
         self._cache: dict[str, Row] = {}
+        self._announced: str | None = None
 
     # -- data ------------------------------------------------------------------------------
     def set_rows(self, control_ids: list[str], keep: str | None = None) -> None:
@@ -97,8 +98,17 @@ class ControlList(ScrollView, can_focus=True):
                 index = control_ids.index(current)
             except ValueError:
                 index = min(self.cursor, max(0, len(control_ids) - 1))
-        self.cursor = index
+        if index != self.cursor:
+            self.cursor = index
+        else:
+            self._announce()
         self.refresh()
+
+    def _announce(self) -> None:
+        """Tell the screen when the highlighted control changes (not on every repaint)."""
+        if self.current != self._announced:
+            self._announced = self.current
+            self.post_message(self.Highlighted(self, self.current))
 
     def invalidate(self, control_ids: list[str] | None = None) -> None:
         """Row data changed (status, owner...): re-read those rows on the next paint."""
@@ -153,7 +163,7 @@ class ControlList(ScrollView, can_focus=True):
                 return
             self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
         self.refresh()
-        self.post_message(self.Highlighted(self, self.current))
+        self._announce()
 
     def action_cursor(self, delta: int) -> None:
         self.cursor = max(0, min(self.cursor + delta, len(self.rows) - 1))
@@ -195,9 +205,17 @@ class ControlList(ScrollView, can_focus=True):
         if index == self.cursor:
             # The cursor row is one colour: status colours would vanish on its background.
             base = base + self._style("cursor")
-            plain = lambda _name: base  # noqa: E731
+            cursor_style = base
+
+            def plain(name: str) -> Style:
+                return cursor_style
+
         else:
-            plain = lambda name: base + self._style(name)  # noqa: E731
+            row_base = base
+
+            def plain(name: str) -> Style:
+                return row_base + self._style(name)
+
         wide = width >= 70
         status_w = 12
         owner_w = 14 if wide else 0

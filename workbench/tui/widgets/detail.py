@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -13,7 +12,13 @@ from textual.widgets import Static
 from workbench.core.browse import requirement_rows
 from workbench.core.readiness import Readiness
 from workbench.core.store import ControlState, Event, Evidence
-from workbench.presentation import SHARED_BADGE, SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
+from workbench.presentation import (
+    SHARED_BADGE,
+    SHARED_STYLE,
+    STATE_STYLES,
+    STATUS_LABELS,
+    STATUS_STYLES,
+)
 
 
 def render_control(
@@ -28,7 +33,9 @@ def render_control(
     ctl = cat.controls.get(control_id)
     parts: list[RenderableType] = []
     if ctl is None:
-        parts.append(Text(f"{control_id} (not in any catalog: orphaned state, kept)", style="yellow"))
+        parts.append(
+            Text(f"{control_id} (not in any catalog: orphaned state, kept)", style="yellow")
+        )
         return Group(*parts)
     head = Text.assemble((ctl.id, "bold"), "  ", (ctl.title, "bold"))
     parts.append(head)
@@ -58,19 +65,15 @@ def render_control(
     parts.append(Text(""))
     parts.append(Text(ctl.description))
     parts.append(Text(""))
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=True)
-    table.add_column("Satisfies", no_wrap=True)
-    table.add_column("", no_wrap=True)
-    table.add_column("state", no_wrap=True)
-    table.add_column("requirement", ratio=1)
+    # Plain aligned lines: a Rich Table here cost more than everything else on a key press.
+    parts.append(Text("Satisfies", style="bold"))
     for fw, rid, title, req_state in requirement_rows(readiness, control_id):
-        table.add_row(
-            cat.frameworks[fw].name,
-            rid,
-            Text(req_state.replace("_", " "), style=STATE_STYLES.get(req_state, "")),
-            Text(title, overflow="ellipsis", no_wrap=True),
-        )
-    parts.append(table)
+        row = Text(no_wrap=True, overflow="ellipsis")
+        row.append(f"{cat.frameworks[fw].name:<6} ")
+        row.append(f"{rid:<12}", style="bold")
+        row.append(f"{req_state.replace('_', ' '):<9}", style=STATE_STYLES.get(req_state, ""))
+        row.append(title)
+        parts.append(row)
     if state.notes:
         parts.append(Text(""))
         parts.append(Text("Notes", style="bold"))
@@ -83,7 +86,9 @@ def render_control(
             start = ev.effective_from.isoformat() if ev.effective_from else "…"
             end = ev.effective_to.isoformat() if ev.effective_to else "…"
             period = f"  [{start} → {end}]"
-        parts.append(Text.assemble("• ", (ev.title or ev.ref, ""), (period, "dim"), (f"  {ev.kind}", "dim")))
+        parts.append(
+            Text.assemble("• ", (ev.title or ev.ref, ""), (period, "dim"), (f"  {ev.kind}", "dim"))
+        )
     if history:
         parts.append(Text(""))
         parts.append(Text("Last changes", style="bold"))
@@ -115,4 +120,3 @@ class DetailPane(VerticalScroll, can_focus=False):
     def show(self, renderable: RenderableType) -> None:
         self.query_one("#detail-body", Static).update(renderable)
         self.scroll_home(animate=False)
-

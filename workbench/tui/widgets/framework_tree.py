@@ -78,12 +78,16 @@ class FrameworkTree(Tree[NodeRef]):
                 (node.id, "bold"), f" {node.title}", (f"  {f.readiness_pct:.0f}%", "dim")
             )
         state = r.state(fw_id, node_id)
-        return Text.assemble(("● ", STATE_STYLES.get(state, "")), (node.id, "bold"), f" {node.title}")
+        return Text.assemble(
+            ("● ", STATE_STYLES.get(state, "")), (node.id, "bold"), f" {node.title}"
+        )
 
     def refresh_labels(self) -> None:
         """Statuses moved: recolour every node created so far."""
         for ref, tnode in self._by_ref.items():
-            tnode.set_label(self._label(ref))
+            label = self._label(ref)
+            if label != tnode.label:
+                tnode.set_label(label)
 
     def reveal(self, framework_id: str, node_id: str) -> None:
         """Expand the path to a node and move the cursor onto it."""

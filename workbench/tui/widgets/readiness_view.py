@@ -34,7 +34,9 @@ def strip(readiness: Readiness, width: int) -> Text:
     if shared is not None:
         out.append("◆ shared ", style=SHARED_STYLE)
         out.append(f"{len(shared.ready)}/{len(shared.controls)} ready")
-        out.append(f" · {shared.frameworks[1]} via {shared.frameworks[0]} {shared.earned_pct:.0f}%  ")
+        out.append(
+            f" · {shared.frameworks[1]} via {shared.frameworks[0]} {shared.earned_pct:.0f}%  "
+        )
     out.append(f"lens: {readiness.lens}", style="italic")
     return out
 
@@ -47,12 +49,23 @@ def figures_table(readiness: Readiness, framework_id: str, width: int) -> Render
     label_w = max(14, width - bar_w - 7 - 8 - 4)
     head = Text.assemble(
         (f"{fw.name} ", "bold"),
-        (f"{total.readiness_pct:.1f}% ready", "bold green" if total.readiness_pct >= 100 else "bold"),
+        (
+            f"{total.readiness_pct:.1f}% ready",
+            "bold green" if total.readiness_pct >= 100 else "bold",
+        ),
         f"  ({total.met}/{total.applicable} requirements met; controls ready "
         f"{total.controls_ready}/{total.controls_in_scope}, {total.coverage_pct:.0f}%)",
     )
     counts = Text("  ")
-    for state in ("met", "partial", "gap", "deficient", "unmapped", "not_applicable", "out_of_scope"):
+    for state in (
+        "met",
+        "partial",
+        "gap",
+        "deficient",
+        "unmapped",
+        "not_applicable",
+        "out_of_scope",
+    ):
         n = total.counts.get(state, 0)
         if n:
             counts.append(f"{state.replace('_', ' ')} {n}  ", style=STATE_STYLES[state])
@@ -81,7 +94,10 @@ def shared_summary(readiness: Readiness) -> RenderableType:
         return Text("")
     a, b = shared.frameworks
     return Group(
-        Text.assemble(("◆ Shared controls", f"bold {SHARED_STYLE}"), f"  serve {a} and {b}: test once, comply many"),
+        Text.assemble(
+            ("◆ Shared controls", f"bold {SHARED_STYLE}"),
+            f"  serve {a} and {b}: test once, comply many",
+        ),
         Text.assemble(
             f"  {len(shared.ready)}/{len(shared.controls)} ready · ",
             (f"{shared.earned_pct:.1f}%", "bold"),

@@ -1,0 +1,209 @@
+"""`workbench show CONTROL_ID`: the control, its mappings, state, evidence and recent history."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from .common import CommandError, console, load_catalogs_or_exit, print_json
+from .store_cmds import (
+    check_known,
+    fmt_at,
+    history_table,
+    open_store,
+    positive_int,
+    reports_errors,
+    status_text,
+)
+
+if TYPE_CHECKING:
+    from workbench.core.catalog import CatalogSet, Control
+    from workbench.core.store import ControlState, Event, Evidence
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "show",
+        help="one control: mappings in every framework, state, evidence, recent history",
+        description="Show a control from the catalogs with its mappings in each framework, its "
+        "recorded state, its evidence and its recent history. Also works for an orphaned "
+        "control (recorded, but no longer in any catalog).",
+    )
+    p.add_argument("control_id", metavar="CONTROL_ID")
+    p.add_argument(
+        "--history",
+        type=positive_int,
+        default=10,
+        metavar="N",
+        help="how many recent events to show (default 10)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run)
+
+
+@reports_errors
+def run(args: argparse.Namespace) -> int:
+    catalogs = load_catalogs_or_exit(args)
+    cid = args.control_id.strip()
+    control = catalogs.controls.get(cid)
+    with open_store(args, missing="empty") as store:
+        state = store.state(cid)
+        items = store.evidence(cid)
+        events = store.history(cid, limit=args.history)
+    if control is None and not state.recorded and not items and not events:
+        check_known([cid], catalogs.controls, changing=False)  # raises, naming close matches
+        raise CommandError(f"unknown control ID: {cid}")
+    mappings = _mappings(catalogs, cid)
+    if args.json:
+        print_json(
+            {
+                "schema": "workbench.show/1",
+                "control": _control_dict(control) if control else None,
+                "orphaned": control is None,
+                "mappings": mappings,
+                "state": state.to_dict(),
+                "evidence": [item.to_dict() for item in items],
+                "history": [ev.to_dict() for ev in events],
+            }
+        )
+        return 0
+    _print(catalogs, cid, control, state, items, events)
+    return 0
+
+
+def _control_dict(control: Control) -> dict[str, Any]:
+    return {
+        "id": control.id,
+        "title": control.title,
+        "description": control.description,
+        "domain": control.domain,
+        "frequency": control.frequency,
+        "type": control.type,
+        "nature": control.nature,
+        "key": control.key,
+        "owner_role": control.owner_role,
+        "catalog": control.catalog_id,
+        "source": str(control.source),
+    }
+
+
+def _mappings(catalogs: CatalogSet, cid: str) -> list[dict[str, Any]]:
+    out = []
+    for ref in catalogs.by_control.get(cid, ()):
+        fw = catalogs.frameworks.get(ref.framework_id)
+        node = fw.nodes.get(ref.requirement_id) if fw else None
+        out.append(
+            {
+                "framework": ref.framework_id,
+                "framework_name": fw.name if fw else ref.framework_id,
+                "requirement": ref.requirement_id,
+                "title": node.title if node else "",
+                "relationship": ref.relationship,
+                "rationale": ref.rationale,
+            }
+        )
+    return out
+
+
+def _print(
+    catalogs: CatalogSet,
+    cid: str,
+    control: Control | None,
+    state: ControlState,
+    items: list[Evidence],
+    events: list[Event],
+) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    if control is None:
+        out.print(Text.assemble((cid, "bold"), "  ", ("(orphaned)", "bold yellow")))
+        out.print(
+            Text(
+                "This ID is no longer in any loaded catalog. Its record is kept; nothing is "
+                "deleted.",
+                style="yellow",
+            )
+        )
+    else:
+        out.print(Text.assemble((control.id, "bold"), "  ", (control.title, "bold")))
+        if control.description:
+            out.print(Text(control.description))
+        facts = [
+            f"domain {control.domain}",
+            control.frequency,
+            control.type,
+            control.nature,
+        ]
+        if control.key:
+            facts.append("key control")
+        if control.owner_role:
+            facts.append(f"owner role {control.owner_role}")
+        out.print(Text(" · ".join(facts), style="dim"))
+
+    out.print()
+    out.print(Text("Mappings", style="bold underline"))
+    refs = catalogs.by_control.get(cid, ())
+    for fw in catalogs.frameworks.values():
+        mine = [r for r in refs if r.framework_id == fw.id]
+        if not mine:
+            out.print(Text.assemble(f"  {fw.name}: ", ("not mapped", "dim")))
+            continue
+        out.print(Text(f"  {fw.name}:"))
+        for ref in mine:
+            node = fw.nodes.get(ref.requirement_id)
+            line = Text.assemble(
+                "    ", (ref.requirement_id, "bold"), "  ", node.title if node else ""
+            )
+            if ref.relationship:
+                line.append(f"  ({ref.relationship})", style="dim")
+            out.print(line)
+
+    out.print()
+    out.print(Text("State", style="bold underline"))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim")
+    grid.add_column()
+    grid.add_row(Text("status"), status_text(state.status.value))
+    grid.add_row(Text("owner"), Text(state.owner or "-"))
+    grid.add_row(Text("due"), Text(state.due.isoformat() if state.due else "-"))
+    grid.add_row(Text("notes"), Text(state.notes or "-"))
+    if state.justification or state.status.value == "not_applicable":
+        grid.add_row(Text("justification"), Text(state.justification or "-"))
+    if state.recorded:
+        grid.add_row(
+            Text("last change"),
+            Text(f"{fmt_at(state.updated_at)} by {state.updated_by} (version {state.version})"),
+        )
+    else:
+        grid.add_row(Text("last change"), Text("never recorded", style="dim"))
+    out.print(grid)
+
+    out.print()
+    out.print(Text(f"Evidence ({len(items)})", style="bold underline"))
+    if not items:
+        out.print(Text("  none attached", style="dim"))
+    for item in items:
+        line = Text.assemble(f"  #{item.id} ", (item.kind, "cyan"), " ", item.label)
+        if item.title:
+            line.append(f"  {item.ref}", style="dim")
+        period = _period(item)
+        if period:
+            line.append(f"  [{period}]", style="dim")
+        out.print(line)
+
+    out.print()
+    out.print(Text("Recent history", style="bold underline"))
+    if not events:
+        out.print(Text("  no changes recorded", style="dim"))
+    else:
+        out.print(history_table(events, show_control=False))
+
+
+def _period(item: Evidence) -> str:
+    if not item.effective_from and not item.effective_to:
+        return ""
+    start = item.effective_from.isoformat() if item.effective_from else "..."
+    end = item.effective_to.isoformat() if item.effective_to else "..."
+    return f"{start} to {end}"

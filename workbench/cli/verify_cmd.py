@@ -1,0 +1,67 @@
+"""`workbench verify`: recompute the history hash chain; exit 0 intact, 1 not."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .common import console, print_json
+from .store_cmds import open_store, reports_errors
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="check the history's hash chain and that the data matches it",
+        description="Recompute the SHA-256 chain over every history event and name the first "
+        "event that does not verify; also check that the stored state matches its history and "
+        "that the append-only triggers are in place. Exit 0 when intact, 1 when not. Keep the "
+        "printed head hash (for example in your audit file) and pass it to --expect-head later "
+        "to detect a rewritten history.",
+    )
+    p.add_argument(
+        "--expect-head",
+        metavar="HASH",
+        help="a head hash recorded earlier: it must still be in the chain",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run)
+
+
+@reports_errors
+def run(args: argparse.Namespace) -> int:
+    with open_store(args, missing="error") as store:
+        result = store.verify(anchor=args.expect_head)
+        database = store.display_name
+    if args.json:
+        print_json({"schema": "workbench.verify/1", "database": database, **result.to_dict()})
+        return 0 if result.ok else 1
+    from rich.text import Text
+
+    out = console()
+    if result.ok:
+        out.print(
+            Text.assemble(
+                ("OK", "bold green"),
+                f": {result.events_total} event(s) verified in {database}",
+            )
+        )
+    else:
+        out.print(Text.assemble(("FAILED", "bold red"), f": {database}"))
+        if result.first_broken_seq is not None:
+            out.print(
+                Text(
+                    f"first broken event: seq {result.first_broken_seq}: {result.reason}",
+                    style="red",
+                )
+            )
+            out.print(
+                Text(
+                    f"{result.events_checked} of {result.events_total} event(s) verified before it",
+                )
+            )
+        for problem in result.problems:
+            out.print(Text(f"- {problem}", style="red"))
+    label = "head hash" if result.chain_ok else "hash of the last event that verified"
+    out.print(Text(f"{label} {result.head_hash}", style="dim"))
+    return 0 if result.ok else 1

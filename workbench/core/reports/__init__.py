@@ -1,0 +1,156 @@
+"""Exports for auditors and managers: one report model, rendered as md, csv, json, html, xlsx.
+
+from workbench.core.reports import build_report, write_export
+
+report = build_report(ws.catalog, ws.store, ws.readiness)
+write_export("html", report, Path("binder.html"))
+
+Renderers are pure functions of the model (`render_md(report) -> str` and so on);
+`write_export` writes atomically: a temporary file in the target's folder, then os.replace,
+so a failed export never leaves a partial file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from .csv_export import render_csv
+from .html import render_html
+from .json_export import render_json, to_dict
+from .markdown import render_md
+from .model import (
+    SCHEMA,
+    CatalogRef,
+    ControlReport,
+    EvidenceItem,
+    FrameworkReport,
+    GroupRow,
+    LastChange,
+    MappingItem,
+    OrphanRow,
+    Report,
+    ReportMeta,
+    RequirementRow,
+    build_report,
+)
+from .xlsx import render_xlsx
+
+FORMATS: tuple[str, ...] = ("md", "csv", "json", "html", "xlsx")
+SUFFIXES: dict[str, str] = {
+    ".md": "md",
+    ".markdown": "md",
+    ".csv": "csv",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".xlsx": "xlsx",
+}
+
+
+class ExportError(Exception):
+    """An export that could not be written; the message says why (no partial file is left)."""
+
+
+def _text(render: Callable[[Report], str]) -> Callable[[Report], bytes]:
+    return lambda report: render(report).encode("utf-8")
+
+
+RENDERERS: dict[str, Callable[[Report], bytes]] = {
+    "md": _text(render_md),
+    "csv": _text(render_csv),
+    "json": _text(render_json),
+    "html": _text(render_html),
+    "xlsx": render_xlsx,
+}
+
+
+def format_for(path: Path) -> str | None:
+    """The format a file name asks for (by suffix), or None."""
+    return SUFFIXES.get(path.suffix.lower())
+
+
+def render(fmt: str, report: Report) -> bytes:
+    if fmt not in RENDERERS:
+        raise ExportError(f"unknown export format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+    return RENDERERS[fmt](report)
+
+
+def write_export(fmt: str, report: Report, path: Path | str) -> int:
+    """Render and write atomically; return the number of bytes written. Raises ExportError."""
+    data = render(fmt, report)
+    atomic_write(Path(path), data)
+    return len(data)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a new file next to `path`, flush it to disk, then rename it over `path`.
+
+    A new file gets the usual permissions (0666 less the umask); a replaced file keeps its
+    mode. On any failure the temporary file is removed and the target is untouched.
+    """
+    shown = str(path)
+    if path.is_dir():
+        raise ExportError(f"cannot write {shown}: it is a folder")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {shown}: folder {folder} does not exist")
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = None
+    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise ExportError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise ExportError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+__all__ = [
+    "FORMATS",
+    "RENDERERS",
+    "SCHEMA",
+    "SUFFIXES",
+    "CatalogRef",
+    "ControlReport",
+    "EvidenceItem",
+    "ExportError",
+    "FrameworkReport",
+    "GroupRow",
+    "LastChange",
+    "MappingItem",
+    "OrphanRow",
+    "Report",
+    "ReportMeta",
+    "RequirementRow",
+    "atomic_write",
+    "build_report",
+    "format_for",
+    "render",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_md",
+    "render_xlsx",
+    "to_dict",
+    "write_export",
+]

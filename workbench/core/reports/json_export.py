@@ -1,0 +1,124 @@
+"""JSON export: the whole report model as one document (schema in docs/json.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .model import (
+    SCHEMA,
+    ControlReport,
+    EvidenceItem,
+    FrameworkReport,
+    Report,
+    RequirementRow,
+    fmt_date,
+    fmt_time,
+)
+
+
+def _requirement(req: RequirementRow) -> dict[str, Any]:
+    return {
+        "requirement": req.id,
+        "title": req.title,
+        "description": req.description,
+        "groups": list(req.groups),
+        "category": req.category,
+        "coso": req.coso,
+        "state": req.state,
+        "controls": [
+            {"control": c.control_id, "status": c.status, "ready": c.ready} for c in req.controls
+        ],
+    }
+
+
+def _framework(fw: FrameworkReport) -> dict[str, Any]:
+    return {
+        **fw.figures.to_dict(),
+        "name": fw.name,
+        "version": fw.version,
+        "groups": [{**g.figures.to_dict(), "depth": g.depth} for g in fw.groups],
+        "requirements": [_requirement(r) for r in fw.requirements],
+    }
+
+
+def _evidence(ev: EvidenceItem) -> dict[str, Any]:
+    return {
+        "id": ev.id,
+        "kind": ev.kind,
+        "ref": ev.ref,
+        "title": ev.title,
+        "effective_from": fmt_date(ev.effective_from) or None,
+        "effective_to": fmt_date(ev.effective_to) or None,
+        "sha256": ev.sha256,
+        "size": ev.size,
+        "added_at": fmt_time(ev.added_at),
+        "added_by": ev.added_by,
+    }
+
+
+def _control(c: ControlReport) -> dict[str, Any]:
+    last = c.last_change
+    return {
+        "control": c.id,
+        "title": c.title,
+        "description": c.description,
+        "catalog": c.catalog_id,
+        "domain": c.domain,
+        "frequency": c.frequency,
+        "type": c.type,
+        "nature": c.nature,
+        "key": c.key,
+        "owner_role": c.owner_role or None,
+        "status": c.status,
+        "ready": c.ready,
+        "shared": c.shared,
+        "frameworks": list(c.frameworks),
+        "owner": c.owner,
+        "due": fmt_date(c.due) or None,
+        "notes": c.notes,
+        "justification": c.justification,
+        "version": c.version,
+        "last_change": (
+            {"at": fmt_time(last.at), "by": last.by, "fields": list(last.fields)} if last else None
+        ),
+        "evidence": [_evidence(e) for e in c.evidence],
+        "mappings": [
+            {
+                "framework": m.framework_id,
+                "requirement": m.requirement_id,
+                "title": m.requirement_title,
+                "state": m.requirement_state,
+                "relationship": m.relationship,
+                "rationale": m.rationale or None,
+            }
+            for m in c.mappings
+        ],
+    }
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    """The export document, key order as documented in docs/json.md."""
+    meta = report.meta
+    return {
+        "schema": SCHEMA,
+        "generated_at": fmt_time(meta.generated_at),
+        "database": meta.database,
+        "catalogs": [{"id": c.id, "title": c.title, "version": c.version} for c in meta.catalogs],
+        "head_hash": meta.head_hash,
+        "lens": meta.lens,
+        "scope": {"excluded": [{"framework": f, "group": g} for f, g in meta.scope_excluded]},
+        "frameworks": [_framework(fw) for fw in report.frameworks],
+        "shared": report.shared.to_dict() if report.shared else None,
+        "gaps": [g.to_dict() for g in report.gaps],
+        "next": [lv.to_dict() for lv in report.leverage],
+        "controls": [_control(c) for c in report.controls],
+        "orphans": [
+            {"control": o.control_id, "status": o.status, "evidence": o.evidence}
+            for o in report.orphans
+        ],
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"

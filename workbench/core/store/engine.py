@@ -1,0 +1,347 @@
+"""Everything specific to SQLite lives here: URL handling, the file checks done before SQLite
+ever opens a file, engine creation, connection pragmas and transaction begin modes.
+
+Transactions: the sqlite3 driver's own (late, implicit) BEGIN is switched off and SQLAlchemy's
+"begin" event emits BEGIN itself (the "Serializable isolation / Savepoints / Transactional DDL"
+recipe in the SQLAlchemy SQLite docs). Reads use a deferred BEGIN (a consistent snapshot);
+writes use BEGIN IMMEDIATE, which takes the write lock up front so two writers queue on the
+busy timeout instead of failing part-way or deadlocking on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from .errors import DatabaseLocked, NewerSchemaError, NotAWorkbenchDatabase, StoreError
+from .schema import APPLICATION_ID, SCHEMA_VERSION
+
+DEFAULT_BUSY_TIMEOUT = 10.0  # seconds: normal contention waits, it never fails
+BEGIN_OPTION = "workbench_begin"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_SIZE = 100
+
+
+def busy_timeout_from_env(default: float = DEFAULT_BUSY_TIMEOUT) -> float:
+    """WORKBENCH_BUSY_TIMEOUT (seconds) if set and valid, else the default."""
+    raw = os.environ.get("WORKBENCH_BUSY_TIMEOUT", "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return value if value >= 0 else default
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    url: URL
+    path: Path | None  # the database file, when it is a file
+    display: str  # how to name it in messages
+
+
+def resolve_target(target: str | Path) -> Target:
+    """A filesystem path or an SQLAlchemy URL (`sqlite:///...`, `sqlite://` for memory)."""
+    if isinstance(target, str) and "://" in target:
+        try:
+            url = make_url(target)
+        except Exception:  # sqlalchemy.exc.ArgumentError and friends
+            raise StoreError(f"not a database URL: {target}") from None
+        if url.get_backend_name() != "sqlite":
+            raise StoreError(
+                f"unsupported database {url.get_backend_name()!r}: workbench stores its data "
+                "in SQLite (give a file path or a sqlite:/// URL)"
+            )
+        database = url.database or ""
+        if database in ("", ":memory:") or url.query.get("mode") == "memory":
+            return Target(url, None, "in-memory database")
+        path = Path(database).expanduser().absolute()
+        return Target(url.set(database=str(path)), path, str(path))
+    path = Path(target).expanduser().absolute()
+    return Target(URL.create("sqlite", database=str(path)), path, str(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Before SQLite opens anything: the file's 100-byte header tells us whether it is ours, from a
+# newer workbench, someone else's, or damaged, without creating -wal/-shm/-journal files.
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    page_size: int
+    wal: bool
+    page_count: int | None  # None when the in-header size is not valid
+    schema_cookie: int
+    user_version: int
+    application_id: int
+
+
+def parse_header(data: bytes) -> Header | None:
+    """The SQLite header fields we use, or None if `data` does not start like SQLite."""
+    if len(data) < HEADER_SIZE or not data.startswith(SQLITE_MAGIC):
+        return None
+
+    def u32(offset: int) -> int:
+        return int.from_bytes(data[offset : offset + 4], "big")
+
+    raw_size = int.from_bytes(data[16:18], "big")
+    page_size = 65536 if raw_size == 1 else raw_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return None
+    change_counter, valid_for = u32(24), u32(92)
+    page_count = u32(28) if change_counter == valid_for and u32(28) > 0 else None
+    return Header(
+        page_size=page_size,
+        wal=data[18] == 2 or data[19] == 2,
+        page_count=page_count,
+        schema_cookie=u32(40),
+        user_version=u32(60),
+        application_id=int.from_bytes(data[68:72], "big", signed=True),
+    )
+
+
+def inspect_file(path: Path, display: str) -> Header | None:
+    """Refuse anything that is not (or cannot be made) a workbench database.
+
+    Returns None for a missing or empty file (to be created), else the header of a workbench
+    database this version can open. Only reads the file.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot open {display}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise StoreError(f"cannot open {display}: it is a folder, not a database file")
+    if not stat.S_ISREG(st.st_mode):
+        raise NotAWorkbenchDatabase(f"{display} is not a regular file, so not a database")
+    if st.st_size == 0:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(HEADER_SIZE)
+    except OSError as exc:
+        raise StoreError(f"cannot read {display}: {exc.strerror or exc}") from None
+    header = parse_header(data)
+    if header is None:
+        raise NotAWorkbenchDatabase(
+            f"{display} is not a workbench database (not an SQLite file, or its header is "
+            "damaged); it was left unchanged"
+        )
+    if header.application_id not in (0, APPLICATION_ID):
+        raise NotAWorkbenchDatabase(
+            f"{display} is an SQLite database of another application "
+            f"(application_id {header.application_id}), not a workbench database; "
+            "it was left unchanged"
+        )
+    if header.application_id == 0:
+        if header.wal:
+            # Opening a WAL database, even read-only, can leave -wal/-shm files behind.
+            raise NotAWorkbenchDatabase(
+                f"{display} is an SQLite database of another application (WAL mode, no "
+                "workbench marker), not a workbench database; it was left unchanged"
+            )
+        if _schema_objects(path, display) or header.user_version != 0:
+            raise NotAWorkbenchDatabase(
+                f"{display} is an SQLite database with tables of its own, not a workbench "
+                "database; it was left unchanged"
+            )
+    if header.application_id == APPLICATION_ID and header.user_version > SCHEMA_VERSION:
+        raise newer_schema(display, header.user_version)
+    _check_size(path, display, st.st_size, header)
+    return header
+
+
+def _schema_objects(path: Path, display: str) -> int:
+    """Schema objects in a rollback-journal SQLite file, read through a read-only connection
+    (which creates no side files in that mode)."""
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            count: int = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise NotAWorkbenchDatabase(
+            f"{display} is damaged or not a workbench database ({exc}); it was left unchanged"
+        ) from None
+    return count
+
+
+def _check_size(path: Path, display: str, size: int, header: Header) -> None:
+    wal = Path(f"{path}-wal")
+    try:
+        pending_wal = wal.stat().st_size > 0
+    except OSError:
+        pending_wal = False
+    if pending_wal:
+        return  # the main file may legitimately lag the write-ahead log
+    damaged = size % header.page_size != 0
+    if header.page_count is not None and size < header.page_count * header.page_size:
+        damaged = True
+    if damaged:
+        raise NotAWorkbenchDatabase(
+            f"{display} is truncated or damaged (the file is {size} bytes, shorter than its "
+            "header says); it was left unchanged. Restore it from a backup."
+        )
+
+
+def newer_schema(display: str, found: int) -> NewerSchemaError:
+    return NewerSchemaError(
+        f"{display} was written by a newer version of workbench (schema version {found}; this "
+        f"version understands up to {SCHEMA_VERSION}). Upgrade workbench to open it; the file "
+        "was left unchanged.",
+        found,
+        SCHEMA_VERSION,
+    )
+
+
+def create_file(path: Path, display: str) -> None:
+    """Create an empty database file readable only by its owner (0600). A file that appeared
+    meanwhile (another process creating it) is fine."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder for {display}: {exc.strerror or exc}") from None
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot create {display}: {exc.strerror or exc}") from None
+    try:
+        if hasattr(os, "fchmod"):  # POSIX; umask can only have narrowed 0600 further anyway
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def check_writable(path: Path, display: str) -> None:
+    if not os.access(path, os.R_OK | os.W_OK):
+        raise StoreError(
+            f"cannot open {display}: permission denied (it must be readable and writable by you)"
+        )
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"cannot open {display}: its folder is not writable (SQLite needs to create "
+            "-wal and -shm files next to it)"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine
+
+
+def make_engine(target: Target, busy_timeout: float) -> Engine:
+    if target.path is None:
+        engine = create_engine(
+            target.url,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout},
+        )
+    else:
+        engine = create_engine(target.url, connect_args={"timeout": busy_timeout})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the driver: we emit BEGIN ourselves.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            # FULL: a commit is on disk before mark() returns (WAL makes this one fsync).
+            cursor.execute("PRAGMA synchronous = FULL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine (same pool) whose transactions start with BEGIN IMMEDIATE."""
+    return engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+
+
+def enable_wal(engine: Engine) -> None:
+    """Switch a file database to WAL (persistent; a no-op when it already is)."""
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+
+def data_version_connection(target: Target, busy_timeout: float) -> sqlite3.Connection | None:
+    """A dedicated connection for `PRAGMA data_version` (changes when *other* connections
+    commit). None for an in-memory database."""
+    if target.path is None:
+        return None
+    conn = sqlite3.connect(
+        f"{target.path.as_uri()}?mode=rw", uri=True, timeout=busy_timeout, check_same_thread=False
+    )
+    conn.isolation_level = None
+    return conn
+
+
+# ---------------------------------------------------------------------------------------------
+# Error translation
+
+_LOCKED_RE = re.compile(r"database (table )?is (locked|busy)|database schema is locked")
+
+
+def is_locked(exc: BaseException) -> bool:
+    return bool(_LOCKED_RE.search(str(exc)))
+
+
+@contextmanager
+def translate_errors(display: str, busy_timeout: float) -> Iterator[None]:
+    """Turn driver errors into StoreErrors with messages for people."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except (DBAPIError, sqlite3.Error) as exc:
+        orig: BaseException = exc
+        if isinstance(exc, DBAPIError) and exc.orig is not None:
+            orig = exc.orig
+        text = str(orig)
+        if is_locked(orig):
+            raise DatabaseLocked(
+                f"{display} is locked by another workbench process (waited {busy_timeout:g} s). "
+                "Close other workbench windows or commands that are writing, then try again."
+            ) from None
+        if "file is not a database" in text or "malformed" in text:
+            raise NotAWorkbenchDatabase(
+                f"{display} is damaged or not a workbench database ({text})"
+            ) from None
+        if "readonly" in text or "read-only" in text:
+            raise StoreError(f"cannot write to {display}: it is read-only ({text})") from None
+        if "disk" in text and "full" in text:
+            raise StoreError(f"cannot write to {display}: the disk is full") from None
+        if isinstance(orig, sqlite3.IntegrityError) and "append-only" in text:
+            raise StoreError(f"refused: {text}") from None
+        raise StoreError(f"database error on {display}: {text}") from None
+    except SQLAlchemyError as exc:
+        raise StoreError(f"database error on {display}: {exc}") from None

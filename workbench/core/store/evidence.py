@@ -1,0 +1,150 @@
+"""Evidence references: what kind a reference is, file fingerprints, and later checks.
+
+Evidence is referenced, never copied, opened by another program or executed: a file is only
+read to compute its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ValidationError
+
+KINDS: tuple[str, ...] = ("file", "url", "note")
+CHECK_STATES: tuple[str, ...] = ("ok", "missing", "changed", "unreadable", "not_checked")
+
+_URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+_MAILTO_RE = re.compile(r"^mailto:\S+@\S+$", re.IGNORECASE)
+# One token ending in a short extension ("report.pdf"): meant as a file name.
+_FILE_NAME_RE = re.compile(r"^[^\s/\\]+\.[A-Za-z0-9]{1,5}$")
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    sha256: str
+    size: int
+
+
+def hash_file(path: Path) -> Fingerprint:
+    """SHA-256 and size of a file's contents. Raises OSError."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return Fingerprint(digest.hexdigest(), size)
+
+
+def looks_like_path(ref: str) -> bool:
+    text = ref.strip()
+    if not text or "\n" in text:
+        return False
+    if text.startswith(("~", "./", "../", "/", ".\\", "..\\")) or re.match(
+        r"^[A-Za-z]:[\\/]", text
+    ):
+        return True
+    if " " not in text and ("/" in text or "\\" in text):
+        return True
+    return bool(_FILE_NAME_RE.match(text))
+
+
+def is_url(ref: str) -> bool:
+    text = ref.strip()
+    return bool(_URL_RE.match(text) or _MAILTO_RE.match(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    kind: str
+    ref: str
+    fingerprint: Fingerprint | None
+
+
+def resolve_reference(ref: str, kind: str | None = None, *, base: Path | None = None) -> Resolved:
+    """Decide what a reference is and normalise it.
+
+    - a URL (`scheme://...`, `mailto:`) is kept as written; `file://` URLs are treated as paths;
+    - an existing file is resolved to an absolute path and fingerprinted;
+    - text that looks like a path but names no file is refused (say `kind="note"` to keep it);
+    - anything else is a free-text note.
+    """
+    text = ref.strip()
+    if not text:
+        raise ValidationError("evidence reference is empty")
+    if kind is not None and kind not in KINDS:
+        raise ValidationError(f"unknown evidence kind {kind!r} (valid: {', '.join(KINDS)})")
+    if kind == "note":
+        return Resolved("note", text, None)
+    if text.lower().startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        text = unquote(urlparse(text).path) or text
+        if kind is None:
+            kind = "file"
+    if kind == "url" or (kind is None and is_url(text)):
+        if not is_url(text):
+            raise ValidationError(f"not a URL: {text!r} (expected scheme://...)")
+        return Resolved("url", text, None)
+    path = Path(os.path.expanduser(text))
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    if kind == "file" or path.exists() or looks_like_path(text):
+        return Resolved("file", str(_absolute(path)), _fingerprint_for_add(path, text))
+    return Resolved("note", text, None)
+
+
+def _absolute(path: Path) -> Path:
+    try:
+        return path.resolve(strict=False)
+    except OSError:
+        return path.absolute()
+
+
+def _fingerprint_for_add(path: Path, shown: str) -> Fingerprint:
+    if not path.exists():
+        raise ValidationError(
+            f"no such file: {shown} (to record it as text, add it as a note instead)"
+        )
+    if path.is_dir():
+        raise ValidationError(
+            f"{shown} is a folder: attach the files in it, or a URL or a note describing it"
+        )
+    try:
+        return hash_file(path)
+    except OSError as exc:
+        raise ValidationError(f"cannot read {shown}: {exc.strerror or exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheck:
+    state: str
+    detail: str
+    fingerprint: Fingerprint | None
+
+
+def check_file(path: Path, expected: Fingerprint) -> FileCheck:
+    """Compare a file with the fingerprint taken when it was attached."""
+    try:
+        if not path.exists():
+            return FileCheck("missing", "file not found", None)
+        if path.is_dir():
+            return FileCheck("unreadable", "is now a folder", None)
+        size = path.stat().st_size
+        if size != expected.size:
+            # Still hash it so the new fingerprint can be reported.
+            now = hash_file(path)
+            return FileCheck(
+                "changed", f"size {expected.size} -> {now.size} bytes since attached", now
+            )
+        now = hash_file(path)
+    except OSError as exc:
+        return FileCheck("unreadable", exc.strerror or str(exc), None)
+    if now.sha256 != expected.sha256:
+        return FileCheck("changed", "contents differ (SHA-256) since attached", now)
+    return FileCheck("ok", "unchanged since attached", now)

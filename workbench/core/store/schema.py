@@ -1,0 +1,189 @@
+"""Tables (SQLModel) and the schema version kept in `PRAGMA user_version`.
+
+The models describe the current schema for queries. The DDL that creates or upgrades a database
+is frozen in ordered upgrade steps (UPGRADES[i] takes a database from version i to i + 1), so a
+later change to a model never changes what an old step does. A test checks that the models and
+the DDL agree.
+
+Every workbench database also carries `PRAGMA application_id` = APPLICATION_ID, set in the same
+transaction as the first schema: a file without it (and with any schema at all) is not ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table
+from sqlmodel import Field, SQLModel
+
+APPLICATION_ID = int.from_bytes(b"WkBn", "big")  # 0x576B426E, stored at header offset 68
+
+# Fields of a control's state that history tracks, in display order.
+CONTROL_FIELDS: tuple[str, ...] = ("status", "owner", "due", "notes", "justification")
+EVIDENCE_FIELD = "evidence"
+SETTING_PREFIX = "setting:"
+
+
+class ControlStateRow(SQLModel, table=True):
+    __tablename__ = "control_state"
+
+    control_id: str = Field(primary_key=True)
+    status: str
+    owner: str | None = None
+    due: str | None = None  # YYYY-MM-DD
+    notes: str | None = None
+    justification: str | None = None
+    updated_at: str  # UTC, see store.format_at
+    updated_by: str
+    version: int
+
+
+class EvidenceRow(SQLModel, table=True):
+    __tablename__ = "evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    control_id: str = Field(index=True)
+    kind: str  # file | url | note
+    ref: str
+    title: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    effective_from: str | None = None
+    effective_to: str | None = None
+    added_at: str
+    added_by: str
+    removed_at: str | None = None
+    removed_by: str | None = None
+
+
+class SettingRow(SQLModel, table=True):
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True)
+    value: str
+    updated_at: str
+    updated_by: str
+
+
+class HistoryRow(SQLModel, table=True):
+    __tablename__ = "history"
+
+    seq: int = Field(primary_key=True)
+    action: int
+    undoes: int | None = None
+    at: str
+    actor: str
+    control_id: str | None = None
+    field: str
+    old_value: str | None = None
+    new_value: str | None = None
+    prev_hash: str
+    hash: str
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table behind a model (the store writes through Core for speed)."""
+    return cast(Table, cast(Any, model).__table__)
+
+
+control_state = table(ControlStateRow)
+evidence = table(EvidenceRow)
+setting = table(SettingRow)
+history = table(HistoryRow)
+TABLES: tuple[Table, ...] = (control_state, evidence, setting, history)
+
+
+# ---------------------------------------------------------------------------------------------
+# Upgrade steps. Never edit a released step: add a new one.
+
+_V1: Sequence[str] = (
+    """
+    CREATE TABLE control_state (
+        control_id    TEXT PRIMARY KEY NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('not_started', 'in_progress',
+                          'implemented', 'effective', 'deficient', 'not_applicable')),
+        owner         TEXT,
+        due           TEXT,
+        notes         TEXT,
+        justification TEXT,
+        updated_at    TEXT NOT NULL,
+        updated_by    TEXT NOT NULL,
+        version       INTEGER NOT NULL CHECK (version >= 1)
+    )
+    """,
+    """
+    CREATE TABLE evidence (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        control_id     TEXT NOT NULL,
+        kind           TEXT NOT NULL CHECK (kind IN ('file', 'url', 'note')),
+        ref            TEXT NOT NULL,
+        title          TEXT,
+        sha256         TEXT,
+        size           INTEGER,
+        effective_from TEXT,
+        effective_to   TEXT,
+        added_at       TEXT NOT NULL,
+        added_by       TEXT NOT NULL,
+        removed_at     TEXT,
+        removed_by     TEXT
+    )
+    """,
+    "CREATE INDEX ix_evidence_control_id ON evidence (control_id)",
+    """
+    CREATE TABLE setting (
+        key        TEXT PRIMARY KEY NOT NULL,
+        value      TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE history (
+        seq        INTEGER PRIMARY KEY,
+        action     INTEGER NOT NULL,
+        undoes     INTEGER,
+        at         TEXT NOT NULL,
+        actor      TEXT NOT NULL,
+        control_id TEXT,
+        field      TEXT NOT NULL,
+        old_value  TEXT,
+        new_value  TEXT,
+        prev_hash  TEXT NOT NULL,
+        hash       TEXT NOT NULL UNIQUE
+    )
+    """,
+    "CREATE INDEX ix_history_control_seq ON history (control_id, seq)",
+    "CREATE INDEX ix_history_action ON history (action)",
+    """
+    CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+    BEGIN
+        SELECT RAISE(ABORT, 'history is append-only: events cannot be changed');
+    END
+    """,
+    """
+    CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+    BEGIN
+        SELECT RAISE(ABORT, 'history is append-only: events cannot be deleted');
+    END
+    """,
+    f"PRAGMA application_id = {APPLICATION_ID}",
+)
+
+HISTORY_TRIGGERS: tuple[str, ...] = ("history_no_update", "history_no_delete")
+
+
+def _upgrade_0_to_1(conn: Connection) -> None:
+    for statement in _V1:
+        conn.exec_driver_sql(statement)
+
+
+UPGRADES: tuple[Callable[[Connection], None], ...] = (_upgrade_0_to_1,)
+SCHEMA_VERSION = len(UPGRADES)
+
+
+def upgrade(conn: Connection, found: int) -> None:
+    """Run the steps from `found` to SCHEMA_VERSION inside the caller's transaction."""
+    for version in range(found, SCHEMA_VERSION):
+        UPGRADES[version](conn)
+        conn.exec_driver_sql(f"PRAGMA user_version = {version + 1}")
