@@ -51,6 +51,10 @@ def seed_states(db: Path, control_ids: list[str], total: int = 500) -> None:
 
 def tmux_cold_start(args: list[str], env: dict[str, str], marker: str, runs: int) -> list[float]:
     """Seconds from launch to a screen that shows `marker` and the footer."""
+    # A quiet session keeps the tmux server up between runs (a server that exits while the
+    # next session starts makes new-session fail).
+    keeper = f"wbkeep{os.getpid()}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", keeper, "sleep 600"], capture_output=True)
     times = []
     for i in range(runs):
         session = f"wbbench{os.getpid()}_{i}"
@@ -87,6 +91,7 @@ def tmux_cold_start(args: list[str], env: dict[str, str], marker: str, runs: int
         if elapsed is None:
             raise RuntimeError("the app did not show its first screen within 30 s")
         times.append(elapsed)
+    subprocess.run(["tmux", "kill-session", "-t", keeper], capture_output=True)
     return times
 
 

@@ -3,14 +3,42 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from .common import open_workspace
+from .common import db_target, load_catalogs_or_exit, open_workspace
 
 
 def run_app(args: argparse.Namespace) -> int:
-    with open_workspace(args) as ws:
-        from workbench.tui.app import WorkbenchApp
+    from workbench.core.store import resolve_actor
+    from workbench.core.store.snapshot import LazyStore, read_snapshot
 
-        app = WorkbenchApp(ws)
-        app.run()
-        return app.return_code or 0
+    catalogs = load_catalogs_or_exit(args)
+    path = db_target(args)
+    snapshot = read_snapshot(path)
+    if snapshot is None:
+        # New, old-version or suspect file: the full store creates, upgrades or refuses it.
+        with open_workspace(args) as ws:
+            return _run(ws)
+    from workbench.core.workspace import Workspace
+
+    def open_store():  # type: ignore[no-untyped-def]
+        from workbench.core.store import Store
+
+        return Store.open(path)
+
+    store = LazyStore(snapshot, open_store)
+    try:
+        return _run(Workspace(catalogs, store, resolve_actor(args.actor)))
+    finally:
+        try:
+            store.close()
+        except Exception as exc:  # the app already reported it; don't end on a traceback
+            sys.stderr.write(f"workbench: {exc}\n")
+
+
+def _run(ws) -> int:  # type: ignore[no-untyped-def]
+    from workbench.tui.app import WorkbenchApp
+
+    app = WorkbenchApp(ws)
+    app.run()
+    return app.return_code or 0

@@ -8,10 +8,13 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.core.catalog import CatalogSet
 from workbench.core.readiness import Scope
-from workbench.core.store import Store
+
+if TYPE_CHECKING:
+    from workbench.core.store import Store
 
 PEOPLE = {
     "compliance": "Dana Lee",
@@ -119,6 +122,8 @@ def open_demo(path: Path, catalog: CatalogSet, reset: bool = False) -> Store:
     if reset and path.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+    from workbench.core.store import Store
+
     fresh = not path.exists()
     store = Store.open(path)
     if fresh:

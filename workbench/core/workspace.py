@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.catalog import CatalogSet
 from workbench.core.readiness import LENS_SETTING, LENSES, Readiness, Scope, lens_from_settings
-from workbench.core.store import ControlState, Event, Evidence, Store, UnknownControlError
+from workbench.core.store import ControlState, Event, Evidence, UnknownControlError
+
+if TYPE_CHECKING:
+    from workbench.core.store import Store
+    from workbench.core.store.snapshot import LazyStore
 
 
 class Workspace:
-    def __init__(self, catalog: CatalogSet, store: Store, actor: str) -> None:
+    def __init__(self, catalog: CatalogSet, store: Store | LazyStore, actor: str) -> None:
         self.catalog = catalog
         self.store = store
         self.actor = actor

@@ -36,6 +36,11 @@ class WorkbenchApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(self.browse_screen)
         self._seen_version = self._data_version()
+        # A LazyStore served the first screen from a snapshot: load the full store now that
+        # the screen is up (its data_version then differs once, and we re-read).
+        start = getattr(self.workspace.store, "start", None)
+        if start is not None:
+            self.call_after_refresh(start)
         # PRAGMA data_version is one cheap read: polling it is not a busy loop.
         self.set_interval(self.watch_interval, self.check_external_changes)
 

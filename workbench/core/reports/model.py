@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from workbench.core.catalog import CatalogSet
 from workbench.core.readiness import (
@@ -22,7 +23,11 @@ from workbench.core.readiness import (
     SharedFigures,
 )
 from workbench.core.status import STATUS_LABELS, Status
-from workbench.core.store import CONTROL_FIELDS, ControlState, Evidence, Store
+from workbench.core.store import CONTROL_FIELDS, ControlState, Evidence
+
+if TYPE_CHECKING:
+    from workbench.core.store import Store
+    from workbench.core.store.snapshot import LazyStore
 
 SCHEMA = "workbench.export/1"
 _SNAPSHOT_ATTEMPTS = 5
@@ -270,7 +275,7 @@ class _Snapshot:
     last: Mapping[str, LastChange]
 
 
-def _snapshot(store: Store) -> _Snapshot:
+def _snapshot(store: Store | LazyStore) -> _Snapshot:
     """States, evidence and last changes that all belong to one history head."""
     snap: _Snapshot | None = None
     for _ in range(_SNAPSHOT_ATTEMPTS):
@@ -344,7 +349,7 @@ def _framework_report(catalog: CatalogSet, r: Readiness, fw_id: str) -> Framewor
 
 def build_report(
     catalog: CatalogSet,
-    store: Store,
+    store: Store | LazyStore,
     readiness: Readiness,
     *,
     generated_at: datetime | None = None,
@@ -440,5 +445,5 @@ def build_report(
     )
 
 
-def _database_name(store: Store) -> str:
+def _database_name(store: Store | LazyStore) -> str:
     return str(store.path) if store.path is not None else store.display_name

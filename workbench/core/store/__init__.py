@@ -4,7 +4,15 @@ from workbench.core.store import Store, resolve_actor
 
 with Store.open(path) as store:
     store.mark(["CC1.1"], "effective", actor=resolve_actor(None))
+
+Records, errors and format facts import without SQLAlchemy; `Store` and the history and schema
+helpers load it on first use (PEP 562), so the app can paint its first screen from a plain
+sqlite3 snapshot (snapshot.py) while the full store loads.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from ..status import STATUSES, Status
 from .errors import (
@@ -17,15 +25,13 @@ from .errors import (
     UnknownControlError,
     ValidationError,
 )
-from .history import GENESIS_HASH, canonical, event_hash
-from .schema import APPLICATION_ID, CONTROL_FIELDS, SCHEMA_VERSION
-from .store import (
+from .format import APPLICATION_ID, CONTROL_FIELDS, SCHEMA_VERSION
+from .records import (
     UNCHANGED,
     ControlState,
     Event,
     Evidence,
     EvidenceCheck,
-    Store,
     Unchanged,
     VerifyResult,
     format_at,
@@ -33,6 +39,27 @@ from .store import (
     parse_date,
     resolve_actor,
 )
+
+if TYPE_CHECKING:
+    from .history import GENESIS_HASH, canonical, event_hash
+    from .store import Store
+
+_LAZY = {
+    "Store": "store",
+    "GENESIS_HASH": "history",
+    "canonical": "history",
+    "event_hash": "history",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f".{module}", __name__), name)
+
 
 __all__ = [
     "APPLICATION_ID",

@@ -17,12 +17,10 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table
 from sqlmodel import Field, SQLModel
 
-APPLICATION_ID = int.from_bytes(b"WkBn", "big")  # 0x576B426E, stored at header offset 68
+from . import format as _format
+from .format import APPLICATION_ID, CONTROL_FIELDS, EVIDENCE_FIELD, SETTING_PREFIX
 
-# Fields of a control's state that history tracks, in display order.
-CONTROL_FIELDS: tuple[str, ...] = ("status", "owner", "due", "notes", "justification")
-EVIDENCE_FIELD = "evidence"
-SETTING_PREFIX = "setting:"
+__all__ = ["APPLICATION_ID", "CONTROL_FIELDS", "EVIDENCE_FIELD", "SETTING_PREFIX"]
 
 
 class ControlStateRow(SQLModel, table=True):
@@ -180,6 +178,8 @@ def _upgrade_0_to_1(conn: Connection) -> None:
 
 UPGRADES: tuple[Callable[[Connection], None], ...] = (_upgrade_0_to_1,)
 SCHEMA_VERSION = len(UPGRADES)
+if SCHEMA_VERSION != _format.SCHEMA_VERSION:  # pragma: no cover - caught by any test run
+    raise RuntimeError("format.SCHEMA_VERSION must equal the number of upgrade steps")
 
 
 def upgrade(conn: Connection, found: int) -> None:

@@ -1,0 +1,314 @@
+"""Result records of the store and their conversions from database rows.
+
+Plain frozen dataclasses with no SQLAlchemy import, so code that only reads (the app's first
+screen, see snapshot.py) can build them without loading the database toolkit.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any, Final, Literal, Protocol
+
+from ..status import Status
+from .errors import ValidationError
+from .format import SETTING_PREFIX
+
+
+class Row(Protocol):
+    """A database row read by column name: an SQLAlchemy RowMapping or a sqlite3.Row."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+class Unchanged(Enum):
+    """Sentinel type for "leave this field as it is" in Store.update."""
+
+    UNCHANGED = "unchanged"
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Final = Unchanged.UNCHANGED
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+def format_at(moment: datetime) -> str:
+    """UTC, fixed width, so stored timestamps sort as text: 2025-01-31T09:05:00.000000Z."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_at(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def parse_date(text: str) -> date:
+    """A calendar date written YYYY-MM-DD; ValidationError says what was expected."""
+    value = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValidationError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2025-03-31")
+
+
+def resolve_actor(cli_value: str | None = None) -> str:
+    """--actor, else WORKBENCH_ACTOR, else the OS user name."""
+    for candidate in (cli_value, os.environ.get("WORKBENCH_ACTOR")):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    try:
+        name = getpass.getuser().strip()
+    except Exception:  # no USER/LOGNAME and no passwd entry (containers)
+        name = ""
+    if name:
+        return name
+    return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip()
+    return text or None
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True, slots=True)
+class ControlState:
+    control_id: str
+    status: Status = Status.NOT_STARTED
+    owner: str | None = None
+    due: date | None = None
+    notes: str | None = None
+    justification: str | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    version: int = 0  # 0: never recorded
+
+    @property
+    def recorded(self) -> bool:
+        return self.version > 0
+
+    def field_value(self, name: str) -> str | None:
+        """The stored text of a tracked field (as it appears in history)."""
+        if name == "status":
+            return self.status.value
+        if name == "due":
+            return self.due.isoformat() if self.due else None
+        value: str | None = getattr(self, name)
+        return value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "control_id": self.control_id,
+            "status": self.status.value,
+            "owner": self.owner,
+            "due": self.due.isoformat() if self.due else None,
+            "notes": self.notes,
+            "justification": self.justification,
+            "updated_at": format_at(self.updated_at) if self.updated_at else None,
+            "updated_by": self.updated_by,
+            "version": self.version,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    action: int
+    undoes: int | None
+    at: datetime
+    actor: str
+    control_id: str | None
+    field: str
+    old_value: str | None
+    new_value: str | None
+    prev_hash: str
+    hash: str
+
+    @property
+    def setting_key(self) -> str | None:
+        return self.field[len(SETTING_PREFIX) :] if self.field.startswith(SETTING_PREFIX) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "action": self.action,
+            "undoes": self.undoes,
+            "at": format_at(self.at),
+            "actor": self.actor,
+            "control_id": self.control_id,
+            "field": self.field,
+            "old_value": self.old_value,
+            "new_value": self.new_value,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    id: int
+    control_id: str
+    kind: str  # file | url | note
+    ref: str  # absolute path, URL or the note's text
+    title: str | None
+    sha256: str | None
+    size: int | None
+    effective_from: date | None
+    effective_to: date | None
+    added_at: datetime
+    added_by: str
+    removed_at: datetime | None = None
+    removed_by: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+    @property
+    def label(self) -> str:
+        return self.title or self.ref
+
+    def record(self) -> dict[str, Any]:
+        """What history stores for this evidence (added / removed)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "ref": self.ref,
+            "title": self.title,
+            "sha256": self.sha256,
+            "size": self.size,
+            "effective_from": self.effective_from.isoformat() if self.effective_from else None,
+            "effective_to": self.effective_to.isoformat() if self.effective_to else None,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.record(),
+            "control_id": self.control_id,
+            "added_at": format_at(self.added_at),
+            "added_by": self.added_by,
+            "removed_at": format_at(self.removed_at) if self.removed_at else None,
+            "removed_by": self.removed_by,
+        }
+
+
+CheckState = Literal["ok", "missing", "changed", "unreadable", "not_checked"]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceCheck:
+    evidence: Evidence
+    state: CheckState
+    detail: str
+    sha256_now: str | None = None
+    size_now: int | None = None
+
+    @property
+    def problem(self) -> bool:
+        return self.state in ("missing", "changed", "unreadable")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "evidence": self.evidence.to_dict(),
+            "state": self.state,
+            "detail": self.detail,
+            "sha256_now": self.sha256_now,
+            "size_now": self.size_now,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    events_checked: int  # events that verified before the first break (all when intact)
+    events_total: int
+    head_hash: str  # of the last event that verified
+    first_broken_seq: int | None = None
+    reason: str | None = None  # why the first broken event fails
+    problems: tuple[str, ...] = ()  # other findings: state vs history, triggers, anchor
+    anchor_found: bool | None = None  # None when no anchor was given
+
+    @property
+    def chain_ok(self) -> bool:
+        return self.first_broken_seq is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events_checked": self.events_checked,
+            "events_total": self.events_total,
+            "head_hash": self.head_hash,
+            "first_broken_seq": self.first_broken_seq,
+            "reason": self.reason,
+            "problems": list(self.problems),
+            "anchor_found": self.anchor_found,
+        }
+
+
+def _date_or_none(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _state_from(row: Row) -> ControlState:
+    return ControlState(
+        control_id=row["control_id"],
+        status=Status(row["status"]),
+        owner=row["owner"],
+        due=_date_or_none(row["due"]),
+        notes=row["notes"],
+        justification=row["justification"],
+        updated_at=parse_at(row["updated_at"]),
+        updated_by=row["updated_by"],
+        version=row["version"],
+    )
+
+
+def _event_from(row: Row) -> Event:
+    return Event(
+        seq=row["seq"],
+        action=row["action"],
+        undoes=row["undoes"],
+        at=parse_at(row["at"]),
+        actor=row["actor"],
+        control_id=row["control_id"],
+        field=row["field"],
+        old_value=row["old_value"],
+        new_value=row["new_value"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+def _evidence_from(row: Row) -> Evidence:
+    return Evidence(
+        id=row["id"],
+        control_id=row["control_id"],
+        kind=row["kind"],
+        ref=row["ref"],
+        title=row["title"],
+        sha256=row["sha256"],
+        size=row["size"],
+        effective_from=_date_or_none(row["effective_from"]),
+        effective_to=_date_or_none(row["effective_to"]),
+        added_at=parse_at(row["added_at"]),
+        added_by=row["added_by"],
+        removed_at=parse_at(row["removed_at"]) if row["removed_at"] else None,
+        removed_by=row["removed_by"],
+    )
