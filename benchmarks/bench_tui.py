@@ -30,6 +30,8 @@ from workbench.core.catalog.synthetic import synthetic_data
 from workbench.core.store import Store
 from workbench.core.workspace import Workspace
 from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.browse import BrowseScreen
+from workbench.tui.widgets.control_list import ControlList
 
 SIZE = (120, 40)
 
@@ -96,23 +98,42 @@ def tmux_cold_start(args: list[str], env: dict[str, str], marker: str, runs: int
 
 
 def _instrument(app: WorkbenchApp) -> dict[str, float | None]:
-    """Time from a key reaching the app to the next frame written to the (headless) display."""
-    mark: dict[str, float | None] = {"key": None, "painted": None}
+    """Time from a key reaching the app to the first frame painted after its effect: the list
+    rows were recomputed (mark, search) or the cursor moved (scroll), then the screen drawn."""
+    mark: dict[str, float | None] = {"key": None, "handled": None, "painted": None}
     original_display = app._display
 
     def display(screen, update):  # type: ignore[no-untyped-def]
         original_display(screen, update)
-        if mark["key"] is not None and mark["painted"] is None:
+        if mark["handled"] is not None and mark["painted"] is None:
             mark["painted"] = time.perf_counter()
 
+    def handled() -> None:
+        if mark["key"] is not None:
+            mark["handled"] = time.perf_counter()
+
     app._display = display  # type: ignore[method-assign]
+    targets = (
+        (BrowseScreen, "refresh_rows"),
+        (ControlList, "action_cursor"),
+        (ControlList, "action_page"),
+    )
+    for cls, name in targets:
+        original = getattr(cls, name)
+
+        def wrapped(self, *args, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            result = _original(self, *args, **kwargs)
+            handled()
+            return result
+
+        setattr(cls, name, wrapped)
     return mark
 
 
 async def _timed_keys(pilot, mark, keys: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
     samples = []
     for key in keys:
-        mark["key"], mark["painted"] = time.perf_counter(), None
+        mark["key"], mark["handled"], mark["painted"] = time.perf_counter(), None, None
         await pilot.press(key)
         while mark["painted"] is None:
             await pilot.pause()

@@ -72,19 +72,24 @@ class SearchIndex:
         return [k for k, text in self.requirement_text.items() if q in text]
 
     def search(self, query: str) -> list[str]:
-        """Controls whose own text matches, then controls mapped to a matching requirement."""
+        """Controls whose own text matches, then controls mapped to a matching requirement
+        (each part in catalog order)."""
         q = query.strip().lower()
         if not q:
             return list(self.catalog.controls)
         direct = [cid for cid, text in self.control_text.items() if q in text]
         seen = set(direct)
-        via: list[str] = []
+        via: set[str] = set()
         for fw_id, node_id in self.matching_requirements(q):
-            for cid in controls_under(self.catalog, fw_id, node_id):
-                if cid not in seen:
-                    seen.add(cid)
-                    via.append(cid)
-        return direct + via
+            node = self.catalog.frameworks[fw_id].nodes[node_id]
+            found = (
+                controls_under(self.catalog, fw_id, node_id)
+                if node.is_group
+                else self.catalog.controls_for(fw_id, node_id)
+            )
+            via.update(found)
+        via -= seen
+        return direct + sorted(via, key=self.catalog.control_index.__getitem__)
 
 
 def controls_under(catalog: CatalogSet, framework_id: str, node_id: str | None) -> list[str]:
@@ -95,8 +100,7 @@ def controls_under(catalog: CatalogSet, framework_id: str, node_id: str | None) 
         if not node.is_group:
             for cid in catalog.controls_for(framework_id, node.id):
                 found[cid] = None
-    order = {cid: i for i, cid in enumerate(catalog.controls)}
-    return sorted(found, key=order.__getitem__)
+    return sorted(found, key=catalog.control_index.__getitem__)
 
 
 def apply_filters(

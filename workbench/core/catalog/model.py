@@ -182,6 +182,7 @@ class CatalogSet:
     mappings: tuple[MappingRef, ...]
     by_control: Mapping[str, tuple[MappingRef, ...]] = field(repr=False)
     by_requirement: Mapping[tuple[str, str], tuple[MappingRef, ...]] = field(repr=False)
+    control_index: Mapping[str, int] = field(repr=False)  # catalog order, for sorting
 
     @classmethod
     def build(
@@ -206,6 +207,7 @@ class CatalogSet:
             mappings=mappings,
             by_control=_freeze({k: tuple(v) for k, v in by_control.items()}),
             by_requirement=MappingProxyType({k: tuple(v) for k, v in by_req.items()}),
+            control_index=MappingProxyType({cid: i for i, cid in enumerate(controls)}),
         )
 
     def __reduce__(self) -> tuple[Any, ...]:

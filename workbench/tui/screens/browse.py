@@ -65,6 +65,8 @@ class BrowseScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Index the text for search in the background, so the first keystroke doesn't pay.
+        self.run_worker(self._build_index, thread=True, exclusive=True, group="search-index")
         self.query_one("#search", Input).display = False
         first = next(iter(self.ws.catalog.frameworks), None)
         self.node = (first, None) if first else None
@@ -93,9 +95,12 @@ class BrowseScreen(Screen[None]):
             key=ctl.key,
         )
 
+    def _build_index(self) -> None:
+        self._index = SearchIndex(self.ws.catalog)
+
     @property
     def index(self) -> SearchIndex:
-        if self._index is None:
+        if self._index is None:  # typed before the background build finished
             self._index = SearchIndex(self.ws.catalog)
         return self._index
 
