@@ -316,3 +316,28 @@ async def test_narrow_terminal_still_works(workspace_factory) -> None:  # type: 
         assert app.browse_screen.has_class("-narrow")
         await pilot.press("e", "r")
         assert isinstance(app.screen, ReadinessScreen)
+
+
+async def test_export_from_the_command_palette(workspace_factory, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    ws = workspace_factory(demo=True)
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"export: markdown")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        target = tmp_path / "binder.md"
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        text = target.read_text(encoding="utf-8")
+        assert "SOC 2" in text and ws.store.head_hash() in text
+        # a failed export is a notification, not a crash
+        app.action_export("md")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(tmp_path / "missing-dir" / "x.md")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("Export failed" in str(n.message) for n in app._notifications)

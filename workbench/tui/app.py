@@ -19,6 +19,15 @@ from .screens.help import HelpScreen
 from .screens.readiness import ReadinessScreen
 
 
+EXPORT_LABELS = {
+    "md": "markdown binder",
+    "html": "HTML report",
+    "csv": "CSV mappings",
+    "json": "JSON readiness model",
+    "xlsx": "Excel workbook",
+}
+
+
 class WorkbenchApp(App[None]):
     TITLE = "workbench"
     SUB_TITLE = "SOC 2 and SOX, side by side"
@@ -139,18 +148,42 @@ class WorkbenchApp(App[None]):
                 ctl.title,
                 lambda c=cid: self._goto(lambda: browse.go_to_control(c)),
             )
-        yield SystemCommand(
-            "export: markdown binder",
-            "Write the auditor binder (see `workbench export`)",
-            self._export_md,
-        )
+        for fmt, label in EXPORT_LABELS.items():
+            yield SystemCommand(
+                f"export: {label}",
+                f"Write the {label} to a file you name",
+                lambda f=fmt: self.call_later(self.action_export, f),
+            )
 
     def _goto(self, go: object) -> None:
         while self.screen is not self.browse_screen and len(self.screen_stack) > 1:
             self.pop_screen()
         go()  # type: ignore[operator]
 
-    def _export_md(self) -> None:
-        self.notify(
-            "Use `workbench export --format md -o FILE` (in-app export comes with the reports)."
+    def action_export(self, fmt: str) -> None:
+        """Ask where, then write an export through the same core function as the CLI."""
+        from datetime import date
+
+        from .screens.prompts import TextPrompt
+
+        default = f"workbench-{date.today().isoformat()}.{fmt}"
+
+        def done(target: str | None) -> None:
+            if not target:
+                return
+            from pathlib import Path
+
+            from workbench.core.reports import build_report, write_export
+
+            path = Path(target).expanduser()
+            try:
+                ws = self.workspace
+                written = write_export(fmt, build_report(ws.catalog, ws.store, ws.readiness), path)
+            except Exception as exc:  # any failure is a message; the user's work is untouched
+                self.notify(f"Export failed: {exc}", severity="error", timeout=10)
+                return
+            self.notify(f"Wrote {path} ({written:,} bytes)", timeout=5)
+
+        self.push_screen(
+            TextPrompt(f"Export {EXPORT_LABELS[fmt]} to", value=default, required=True), done
         )
