@@ -18,7 +18,6 @@ from .screens.browse import BrowseScreen
 from .screens.help import HelpScreen
 from .screens.readiness import ReadinessScreen
 
-
 EXPORT_LABELS = {
     "md": "markdown binder",
     "html": "HTML report",
