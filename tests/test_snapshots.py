@@ -49,3 +49,11 @@ def test_readiness(snap_compare, demo_app, size) -> None:  # type: ignore[no-unt
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help(snap_compare, demo_app, size) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(demo_app(), press=["question_mark"], terminal_size=size, run_before=_settle)
+
+
+def test_browse_light_theme(snap_compare, demo_app) -> None:  # type: ignore[no-untyped-def]
+    async def light(pilot) -> None:  # type: ignore[no-untyped-def]
+        pilot.app.theme = "textual-light"
+        await _settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=light)

@@ -341,3 +341,36 @@ async def test_export_from_the_command_palette(workspace_factory, tmp_path, monk
         await pilot.press("enter")
         await pilot.pause()
         assert any("Export failed" in str(n.message) for n in app._notifications)
+
+
+async def test_catalog_text_is_shown_literally(tmp_path, mini) -> None:  # type: ignore[no-untyped-def]
+    from workbench.core.store import Store
+    from workbench.core.workspace import Workspace
+
+    store = Store.open(tmp_path / "m.db")
+    ws = Workspace(mini, store, "tester")
+    store.mark(["C1"], "effective", actor="t", note="see [bold]memo[/] and [red]x")
+    ws.reload()
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.browse_screen.go_to_control("C1")
+        await pilot.pause()
+        detail = text_of(app.browse_screen.query_one("#detail-body", Static))
+        assert "First [bold]requirement[/]" in detail
+        assert "see [bold]memo[/] and [red]x" in detail
+        app.browse_screen.go_to_requirement("alpha", "A1")
+        await pilot.pause()
+        await pilot.pause()
+        assert "First [bold]requirement[/]" in text_of(
+            app.browse_screen.query_one("#detail-body", Static)
+        )
+    store.close()
+
+
+async def test_theme_toggle(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dark = app.current_theme.dark
+        await pilot.press("ctrl+t")
+        assert app.current_theme.dark != dark

@@ -193,7 +193,7 @@ class ControlList(ScrollView, can_focus=True):
         return row
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"control-list--{name}", partial=True)
+        return self.get_component_rich_style(f"control-list--{name}")
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
