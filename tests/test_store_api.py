@@ -170,23 +170,24 @@ def test_upgrade_steps_run_in_order_and_atomically(
     def good(conn) -> None:  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("CREATE TABLE extra (x INTEGER)")
 
+    current = SCHEMA_VERSION  # a step after the current one, whatever the current one is
     for module in (schema, eng):
-        monkeypatch.setattr(module, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(schema, "UPGRADES", (*schema.UPGRADES[:1], broken))
+        monkeypatch.setattr(module, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr(schema, "UPGRADES", (*schema.UPGRADES[:current], broken))
     import workbench.core.store.store as store_mod
 
-    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", current + 1)
     with pytest.raises(RuntimeError):
         Store.open(db)
-    with _raw(db) as conn:  # rolled back: still version 1, no half-made table
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    with _raw(db) as conn:  # rolled back: still the current version, no half-made table
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == current
         assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'extra'").fetchall()
 
-    monkeypatch.setattr(schema, "UPGRADES", (*schema.UPGRADES[:1], good))
+    monkeypatch.setattr(schema, "UPGRADES", (*schema.UPGRADES[:current], good))
     with Store.open(db) as store:
         assert store.state("C1").status is Status.EFFECTIVE
     with _raw(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == current + 1
         assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'extra'").fetchall()
 
 

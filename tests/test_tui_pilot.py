@@ -374,3 +374,63 @@ async def test_theme_toggle(workspace_factory) -> None:  # type: ignore[no-untyp
         dark = app.current_theme.dark
         await pilot.press("ctrl+t")
         assert app.current_theme.dark != dark
+
+
+async def test_record_a_type_ii_test_with_keys(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from workbench.tui.screens.testing import FindingsScreen, TestScreen
+
+    ws = workspace_factory()
+    cid = next(
+        c
+        for c, ctl in ws.catalog.controls.items()
+        if ctl.frequency == "quarterly" and ctl.nature == "manual"
+    )
+    ws.add_period(
+        "FY2027",
+        sorted(ws.catalog.frameworks_of(cid)),
+        date(2027, 1, 1),
+        date(2027, 12, 31),
+        use=True,
+    )
+    ws.mark([cid], "effective")
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.browse_screen.go_to_control(cid)
+        await pilot.pause()
+        await pilot.press("l")  # operating lens: effective needs backing
+        assert not ws.readiness.is_ready(cid)
+        await pilot.press("enter")
+        assert isinstance(app.screen, TestScreen)
+        required = ws.sample_size(cid).required
+        for day in ["2027-03-31", "2027-06-30", "2027-09-30"][:required]:
+            await pilot.press("a")
+            app.screen.query_one(Input).value = day
+            await pilot.press("enter")
+        await pilot.pause()
+        assert ws.backing.operating(cid, "FY2027").sufficient
+        assert ws.readiness.is_ready(cid)
+        # an exception un-backs it until a finding is raised and remediated and retested
+        await pilot.press("x")
+        app.screen.query_one(Input).value = "2027-10-15"
+        await pilot.press("enter")
+        await pilot.press(*"approval missing", "enter")
+        assert not ws.readiness.is_ready(cid)
+        await pilot.press("f")
+        await pilot.press("enter")  # severity d: deficiency
+        await pilot.press(*"one approval missing", "enter")
+        (finding,) = ws.backing.findings_of(cid, "FY2027")
+        assert finding.severity == "deficiency" and finding.status == "open"
+        await pilot.press("m")
+        app.screen.query_one(Input).value = "2027-10-20"
+        await pilot.press("enter")
+        assert ws.backing.findings_of(cid, "FY2027")[0].status == "remediated"
+        assert not ws.readiness.is_ready(cid)  # a remediated control needs a fresh test
+        text = text_of(app.screen.query_one("#test-body", Static))
+        assert "Findings (1)" in text and "remediated" in text
+        await pilot.press("escape", "F")
+        assert isinstance(app.screen, FindingsScreen)
+        await pilot.press("escape", "r")
+        assert "tests FY2027" in text_of(app.screen.query_one("#figures-body", Static))
+    assert ws.store.verify().ok

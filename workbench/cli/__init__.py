@@ -16,10 +16,14 @@ from . import (
     demo_cmd,
     evidence_cmd,
     export_cmd,
+    findings_cmd,
     history_cmd,
     mark_cmd,
+    period_cmd,
     readiness_cmds,
+    sampling_cmd,
     show_cmd,
+    testing_cmd,
     undo_cmd,
     validate_cmd,
     verify_cmd,
@@ -36,6 +40,10 @@ COMMAND_MODULES = [
     verify_cmd,
     demo_cmd,
     export_cmd,
+    period_cmd,
+    testing_cmd,
+    findings_cmd,
+    sampling_cmd,
 ]
 
 

@@ -102,6 +102,7 @@ def _groups(ws: Any, fw_id: str, by: str | None) -> list[Any]:
 
 def run_status(args: argparse.Namespace) -> int:
     from .common import CommandError
+    from .testing_view import status_testing_dict
 
     try:
         with open_workspace(args) as ws:
@@ -132,6 +133,7 @@ def run_status(args: argparse.Namespace) -> int:
                         ],
                         "shared": shared.to_dict() if shared else None,
                         "orphans": [{"control": o.control_id, "status": o.status} for o in orphans],
+                        "testing": status_testing_dict(ws, fws),
                     }
                 )
             else:
@@ -162,8 +164,11 @@ def _print_status(
     from rich.table import Table
     from rich.text import Text
 
+    from .testing_view import print_status_testing
+
     out = console()
     r = ws.readiness
+    print_status_testing(out, ws, fws, top=True)  # an open material weakness comes first
     out.print(Text(f"Readiness, {r.lens} lens", style="bold"))
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("framework / group", no_wrap=True, overflow="ellipsis", max_width=26)
@@ -200,6 +205,7 @@ def _print_status(
                 f"{f.controls_ready}/{f.controls_in_scope}",
             )
     out.print(table)
+    print_status_testing(out, ws, fws, top=False)
     if shared is not None:
         a, b = shared.frameworks
         out.print(

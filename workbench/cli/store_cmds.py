@@ -169,6 +169,11 @@ def describe_change(ev: Event) -> str:
         if ev.new_value is not None:
             return f"evidence added {_evidence_phrase(ev.new_value)}"
         return f"evidence removed {_evidence_phrase(ev.old_value)}"
+    from workbench.core.store.testing_records import describe_testing_event
+
+    testing = describe_testing_event(ev.field, ev.old_value, ev.new_value)
+    if testing is not None:
+        return testing
     key = ev.setting_key
     if key is not None:
         return f"setting {key}: {_value(ev.old_value)} -> {_value(ev.new_value)}"

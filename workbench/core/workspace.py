@@ -8,11 +8,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from workbench.core.catalog import CatalogSet
 from workbench.core.readiness import LENS_SETTING, LENSES, Readiness, Scope, lens_from_settings
-from workbench.core.store import ControlState, Event, Evidence, UnknownControlError
+from workbench.core.store import (
+    UNCHANGED,
+    AuditRecords,
+    ControlState,
+    ControlTest,
+    Event,
+    Evidence,
+    Finding,
+    Period,
+    Sample,
+    Unchanged,
+    UnknownControlError,
+    ValidationError,
+)
+from workbench.core.store.testing_records import split_testing_field
+from workbench.core.testing import (
+    BackedRule,
+    Backing,
+    Coverage,
+    FrameworkBacking,
+    SampleSize,
+    SampleTable,
+    load_sample_table,
+    operating_plan,
+    period_coverage,
+)
 
 if TYPE_CHECKING:
     from workbench.core.store import Store
@@ -25,21 +51,37 @@ class Workspace:
         self.store = store
         self.actor = actor
         self._states: dict[str, ControlState] | None = None
+        self._table: SampleTable | None = None
+        # Control testing: which `effective` claims are backed by tests (see
+        # workbench.core.testing.backing). The rule is the readiness ready_fn; its Backing is
+        # replaced (never mutated) after each testing change.
+        self._rule = BackedRule(Backing(catalog, AuditRecords()))
         self.readiness = self._build()
+
+    @property
+    def backing(self) -> Backing:
+        return self._rule.backing
+
+    @backing.setter
+    def backing(self, value: Backing) -> None:
+        self._rule.backing = value
 
     def _build(self) -> Readiness:
         settings = self.store.settings()
         statuses = {cid: st.status for cid, st in self.states().items()}
+        self.backing = Backing(self.catalog, self.store.audit_records())
         return Readiness(
             self.catalog,
             statuses,
             lens=lens_from_settings(settings),
             scope=Scope.from_settings(settings),
+            ready_fn=self._rule,
         )
 
     def reload(self) -> None:
         """Re-read everything from the store (another process changed it)."""
         self._states = None
+        self._table = None  # sampling.yaml may have changed too
         self.readiness = self._build()
 
     # -- reading -------------------------------------------------------------------------
@@ -125,12 +167,20 @@ class Workspace:
         return events
 
     def _apply_events(self, events: Sequence[Event]) -> None:
+        testing: list[str] = []
         for ev in events:
             if ev.field == "status" and ev.control_id:
                 self.readiness.set_status(ev.control_id, ev.new_value or "not_started")
             elif ev.field.startswith("setting:"):
                 self.reload()
                 return
+            elif split_testing_field(ev.field) is not None:
+                if ev.control_id is None:  # a period: may touch every control
+                    self.refresh_testing()
+                    return
+                testing.append(ev.control_id)
+        if testing:
+            self.refresh_testing(testing)
 
     def set_lens(self, lens: str) -> None:
         if lens not in LENSES:
@@ -152,3 +202,256 @@ class Workspace:
 
     def orphans(self) -> list[ControlState]:
         return self.store.orphans(self.catalog)
+
+    # -- control testing -----------------------------------------------------------------
+    def refresh_testing(self, control_ids: Sequence[str] | None = None) -> None:
+        """Re-read the testing records; recompute the given controls (None: all of them)."""
+        self.backing = Backing(self.catalog, self.store.audit_records())
+        if control_ids is None:
+            self.readiness.recompute()
+            return
+        for cid in dict.fromkeys(control_ids):
+            if cid in self.catalog.controls:
+                self.readiness.refresh(cid)
+
+    def _writer(self) -> Store:
+        """The full Store (waits for a LazyStore to finish loading)."""
+        real = getattr(self.store, "real", None)
+        return cast("Store", real() if real is not None else self.store)
+
+    def sample_table(self, *, reload: bool = False) -> SampleTable:
+        """The sample-size table in force (sampling.yaml in the config dir over the built-in
+        one); SamplingFileError names file and line of a bad file."""
+        if self._table is None or reload:
+            self._table = load_sample_table()
+        return self._table
+
+    def sample_size(
+        self, control_id: str, *, risk: str | None = None, population: int | None = None
+    ) -> SampleSize:
+        self.check_controls([control_id])
+        ctl = self.catalog.controls[control_id]
+        return self.sample_table().size(ctl.frequency, ctl.nature, risk, population)
+
+    def backed(self, framework_id: str) -> FrameworkBacking:
+        """The backed figures of a framework: effective backed / unsupported / not checked,
+        design untested, open findings by severity (under the current scope)."""
+        return self.backing.framework(
+            framework_id, self.readiness.statuses(), self.readiness.control_frameworks
+        )
+
+    def add_period(
+        self,
+        name: str,
+        frameworks: Sequence[str],
+        start: date,
+        end: date,
+        *,
+        as_of: date | None = None,
+        use: bool | None = None,
+    ) -> Period:
+        unknown = [fw for fw in frameworks if fw not in self.catalog.frameworks]
+        if unknown:
+            raise ValidationError(
+                f"unknown framework(s): {', '.join(unknown)} (expected: "
+                f"{', '.join(self.catalog.frameworks)})"
+            )
+        period = self._writer().add_period(
+            name, frameworks, start, end, actor=self.actor, as_of=as_of, use=use
+        )
+        self.reload()
+        return period
+
+    def use_period(self, name: str) -> list[Event]:
+        events = self._writer().use_period(name, actor=self.actor)
+        if events:
+            self.reload()
+        return events
+
+    def period_for(self, control_id: str, name: str | None = None) -> Period:
+        self.check_controls([control_id])
+        return self.backing.resolve_period(control_id, name)
+
+    def record_design_test(
+        self,
+        control_id: str,
+        *,
+        performed_on: date,
+        performer: str,
+        conclusion: str,
+        period: str | None = None,
+        notes: str | None = None,
+        evidence: str | None = None,
+        base: Path | None = None,
+    ) -> ControlTest:
+        p = self.period_for(control_id, period)
+        test = self._writer().record_design_test(
+            control_id,
+            p.name,
+            actor=self.actor,
+            performed_on=performed_on,
+            performer=performer,
+            conclusion=conclusion,
+            notes=notes,
+            evidence=evidence,
+            known=self.catalog.controls,
+            base=base,
+        )
+        self.refresh_testing([control_id])
+        return test
+
+    def plan_operating_test(
+        self,
+        control_id: str,
+        *,
+        period: str | None = None,
+        risk: str | None = None,
+        population: int | None = None,
+        required: int | None = None,
+        performer: str | None = None,
+        notes: str | None = None,
+    ) -> tuple[ControlTest, list[Event], SampleSize]:
+        """Open (or re-plan) the operating test: required samples from the table in force."""
+        p = self.period_for(control_id, period)
+        ctl = self.catalog.controls[control_id]
+        current = self.backing.operating_test(control_id, p.name)
+        if current is not None:  # keep what was planned unless it is changed now
+            risk = risk or current.risk
+            population = current.population if population is None else population
+        plan, size = operating_plan(
+            self.sample_table(),
+            ctl.frequency,
+            ctl.nature,
+            risk=risk,
+            population=population,
+            required=required,
+        )
+        test, events = self._writer().plan_operating_test(
+            control_id,
+            p.name,
+            plan,
+            actor=self.actor,
+            performer=performer,
+            notes=notes,
+            known=self.catalog.controls,
+        )
+        self.refresh_testing([control_id])
+        return test, events, size
+
+    def add_sample(
+        self,
+        control_id: str,
+        *,
+        result: str,
+        occurred_on: date | None = None,
+        ref: str | None = None,
+        period: str | None = None,
+        notes: str | None = None,
+        evidence: str | None = None,
+        base: Path | None = None,
+    ) -> tuple[Sample, ControlTest]:
+        """Add a sample; the operating test is opened at the table's size if there is none."""
+        p = self.period_for(control_id, period)
+        plan = None
+        if self.backing.operating_test(control_id, p.name) is None:
+            ctl = self.catalog.controls[control_id]
+            plan, _size = operating_plan(self.sample_table(), ctl.frequency, ctl.nature)
+        sample, test = self._writer().add_sample(
+            control_id,
+            p.name,
+            actor=self.actor,
+            result=result,
+            occurred_on=occurred_on,
+            ref=ref,
+            notes=notes,
+            evidence=evidence,
+            plan=plan,
+            known=self.catalog.controls,
+            base=base,
+        )
+        self.refresh_testing([control_id])
+        return sample, test
+
+    def remove_sample(self, sample_id: int) -> list[Event]:
+        events = self._writer().remove_sample(sample_id, actor=self.actor)
+        self.refresh_testing([e.control_id for e in events if e.control_id])
+        return events
+
+    def add_finding(
+        self,
+        control_id: str,
+        *,
+        severity: str,
+        summary: str,
+        samples: Sequence[int] = (),
+        period: str | None = None,
+        owner: str | None = None,
+        due: date | None = None,
+        status: str = "open",
+        remediated_on: date | None = None,
+        notes: str | None = None,
+    ) -> Finding:
+        self.check_controls([control_id])
+        if period is None and samples:  # the period of the exceptions it classifies
+            by_id = {s.id: s for s in self.backing.records.samples}
+            found = {by_id[i].period for i in samples if i in by_id}
+            if len(found) == 1:
+                period = found.pop()
+        p = self.period_for(control_id, period)
+        item = self._writer().add_finding(
+            control_id,
+            p.name,
+            actor=self.actor,
+            severity=severity,
+            summary=summary,
+            samples=samples,
+            owner=owner,
+            due=due,
+            status=status,
+            remediated_on=remediated_on,
+            notes=notes,
+            known=self.catalog.controls,
+        )
+        self.refresh_testing([control_id])
+        return item
+
+    def update_finding(
+        self,
+        finding_id: int,
+        *,
+        severity: str | Unchanged = UNCHANGED,
+        summary: str | Unchanged = UNCHANGED,
+        samples: Sequence[int] | Unchanged = UNCHANGED,
+        owner: str | Unchanged | None = UNCHANGED,
+        due: date | Unchanged | None = UNCHANGED,
+        status: str | Unchanged = UNCHANGED,
+        remediated_on: date | Unchanged | None = UNCHANGED,
+        notes: str | Unchanged | None = UNCHANGED,
+    ) -> tuple[Finding, list[Event]]:
+        item, events = self._writer().update_finding(
+            finding_id,
+            actor=self.actor,
+            severity=severity,
+            summary=summary,
+            samples=samples,
+            owner=owner,
+            due=due,
+            status=status,
+            remediated_on=remediated_on,
+            notes=notes,
+        )
+        self.refresh_testing([item.control_id])
+        return item, events
+
+    def coverage(self, control_id: str, period: str | None = None) -> Coverage:
+        """Evidence period coverage of a control in a period (default: its current one)."""
+        p = self.period_for(control_id, period)
+        records = self.backing.records
+        return period_coverage(
+            control_id,
+            p,
+            self.store.evidence(control_id),
+            [s for s in records.samples if s.control_id == control_id],
+            self._writer().check_evidence(control_id),
+            [t for t in records.tests if t.control_id == control_id],
+        )

@@ -51,6 +51,17 @@ APP_COMMANDS: tuple[Command, ...] = (
 
 BROWSE_COMMANDS: tuple[Command, ...] = (
     Command("r", "readiness", "Readiness", "go to: readiness", "Full readiness view"),
+    Command(
+        "enter",
+        "open_test",
+        "Test",
+        "test: open control test",
+        "Open the highlighted control's test of design and operating effectiveness",
+        show=False,
+    ),
+    Command(
+        "F", "findings", "Findings", "go to: findings", "Every finding, open first", show=False
+    ),
     Command("slash", "search", "Search", "search: controls and requirements", "Search as you type"),
     Command(
         "e", "mark('effective')", "Effective", "status: mark effective", "Operating effectively"
@@ -238,4 +249,74 @@ NAVIGATION: tuple[Command, ...] = (
     Command("pageup,pagedown,home,end", "", "", "navigate: page", "Page through the list"),
     Command("enter", "", "", "navigate: open", "Tree: expand / show controls; readiness: jump"),
     Command("ctrl+p", "command_palette", "", "app: command palette", "Every command by name"),
+)
+
+TESTING_COMMANDS: tuple[Command, ...] = (
+    Command("escape,b", "back", "Back", "go to: browse", "Back to the previous screen"),
+    Command(
+        "a", "sample('pass')", "Pass", "test: add passing sample", "Record a sample that passed"
+    ),
+    Command(
+        "x",
+        "sample('exception')",
+        "Exception",
+        "test: add exception",
+        "Record a sample that failed, with what went wrong",
+    ),
+    Command(
+        "w",
+        "design('effective')",
+        "Design ok",
+        "test: design effective",
+        "Record a walkthrough concluding the design is effective",
+    ),
+    Command(
+        "W",
+        "design('ineffective')",
+        "Design bad",
+        "test: design ineffective",
+        "Record a walkthrough concluding the design is ineffective",
+        show=False,
+    ),
+    Command(
+        "k",
+        "risk",
+        "Risk",
+        "test: cycle risk",
+        "Low, moderate, high: re-plans the required samples",
+        show=False,
+    ),
+    Command(
+        "f",
+        "finding",
+        "Finding",
+        "finding: classify exceptions",
+        "Raise a finding (deficiency, significant deficiency, material weakness)",
+    ),
+    Command(
+        "m",
+        "remediate",
+        "Remediated",
+        "finding: mark remediated",
+        "Mark the latest open finding remediated (a fresh test is then needed)",
+    ),
+    Command(
+        "P",
+        "period",
+        "Period",
+        "period: add and use",
+        "Add an audit period and make it current",
+        show=False,
+    ),
+)
+
+FINDINGS_COMMANDS: tuple[Command, ...] = (
+    Command("escape,b", "back", "Back", "go to: browse", "Back to the previous screen"),
+    Command(
+        "o",
+        "toggle_open",
+        "Open/all",
+        "findings: open only / all",
+        "Show open findings only, or every finding",
+    ),
 )

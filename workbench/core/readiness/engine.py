@@ -263,6 +263,11 @@ class Readiness:
                 self._ctl_ready[g] += d_ready
         return changed
 
+    def recompute(self) -> None:
+        """Recompute every control from scratch (after the ready_fn's data changed broadly,
+        e.g. another audit period came into use)."""
+        self._recompute()
+
     def set_lens(self, lens: str) -> None:
         if lens not in LENSES:
             raise ValueError(f"unknown lens {lens!r} (expected one of: {', '.join(LENSES)})")

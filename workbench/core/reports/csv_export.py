@@ -41,6 +41,9 @@ COLUMNS: tuple[str, ...] = (
     "last_change_fields",
     "evidence_count",
     "evidence",
+    "backing",
+    "tests",
+    "open_findings",
     "report_generated_at",
     "report_database",
     "report_catalogs",
@@ -71,10 +74,43 @@ def rows(report: Report) -> Iterator[list[str]]:
         meta.head_hash,
         meta.lens,
     ]
+    testing = _testing_cells(report)
     for c in report.controls:
         mappings: tuple[MappingItem | None, ...] = c.mappings or (None,)
+        extra = testing.get(c.id, ["", "", "0"])
         for m in mappings:
-            yield [*_mapping_cells(m), *_control_cells(c), *tail]
+            yield [*_mapping_cells(m), *_control_cells(c), *extra, *tail]
+
+
+def _testing_cells(report: Report) -> dict[str, list[str]]:
+    """Per control: backing of an effective status (backed, unsupported, not checked), its
+    tests per period in a few words, and its open findings."""
+    t = report.testing
+    if t is None:
+        return {}
+    backing: dict[str, str] = {}
+    for fb in t.frameworks:
+        for cid in fb.unchecked:
+            backing.setdefault(cid, "not checked")
+        for cid in fb.backed:
+            backing.setdefault(cid, "backed")
+        for note in fb.unsupported:
+            backing[note.control_id] = "unsupported"
+    tests: dict[str, list[str]] = {}
+    for row in t.controls:
+        design = "design passed" if row.design_passed else "design not passed"
+        op = row.operating
+        done = f"{op.passed}/{op.required} passed" if row.operating_test else "no operating test"
+        tests.setdefault(row.control_id, []).append(f"{row.period.name}: {design}, {done}")
+    findings: dict[str, int] = {}
+    for f in t.findings:
+        if f.is_open:
+            findings[f.control_id] = findings.get(f.control_id, 0) + 1
+    ids = set(backing) | set(tests) | set(findings)
+    return {
+        cid: [backing.get(cid, ""), "; ".join(tests.get(cid, [])), str(findings.get(cid, 0))]
+        for cid in ids
+    }
 
 
 def _mapping_cells(m: MappingItem | None) -> list[str]:

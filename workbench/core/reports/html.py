@@ -157,6 +157,8 @@ def _header(report: Report) -> list[str]:
         ("Lens", e(m.lens_text)),
         ("Scope", e(m.scope_text)),
     ]
+    if report.testing is not None:
+        rows.append(("Audit periods", e(report.testing.current_text)))
     out = ["<h1>Controls readiness report</h1>", '<table class="meta"><tbody>']
     out += [f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows]
     out.append("</tbody></table>")
@@ -432,6 +434,179 @@ def _orphans(report: Report) -> list[str]:
     return [*out, "</ul>"]
 
 
+SEVERITY_COLUMNS = (
+    ("material_weakness", "Material weakness"),
+    ("significant_deficiency", "Significant deficiency"),
+    ("deficiency", "Deficiency"),
+)
+
+
+def _testing(report: Report) -> list[str]:
+    t = report.testing
+    if t is None:
+        return []
+    out = ['<h2 id="testing">Control testing</h2>']
+    if t.empty:
+        out.append(
+            "<p>No audit period in use and no tests recorded: <code>effective</code> statuses "
+            "are not checked against tests.</p>"
+        )
+        return out
+    names = {fw.id: fw.name for fw in report.frameworks}
+    for fb in t.frameworks:
+        if fb.material_weaknesses:
+            ids = ", ".join(f"#{f.id} {c(f.control_id)}" for f in fb.material_weaknesses)
+            verdict = ": ICFR is not effective" if fb.framework_id == "sox" else ""
+            out.append(
+                f"<p><strong>{e(names.get(fb.framework_id, fb.framework_id))}: "
+                f"{len(fb.material_weaknesses)} open material weakness(es) ({ids}){verdict}."
+                "</strong></p>"
+            )
+    current = dict(t.current)
+    if t.periods:
+        out += _table(
+            ["Period", "Frameworks", "Start", "End", "As of", "Current for"],
+            [
+                [
+                    e(p.name),
+                    ", ".join(c(fw) for fw in p.frameworks),
+                    p.start.isoformat(),
+                    p.end.isoformat(),
+                    fmt_date(p.as_of),
+                    ", ".join(c(fw) for fw, cur in current.items() if cur and cur.name == p.name),
+                ]
+                for p in t.periods
+            ],
+        )
+    out += _table(
+        [
+            "Framework",
+            "Period",
+            "Effective",
+            "Backed",
+            "Unsupported",
+            "Not checked",
+            "Design untested",
+            *(label for _, label in SEVERITY_COLUMNS),
+        ],
+        [
+            [
+                e(names.get(fb.framework_id, fb.framework_id)),
+                e(fb.period.name) if fb.period else "none",
+                str(fb.effective),
+                str(len(fb.backed)),
+                str(len(fb.unsupported)),
+                str(len(fb.unchecked)),
+                str(len(fb.design_untested)),
+                *(str(fb.findings_open.get(sev, 0)) for sev, _ in SEVERITY_COLUMNS),
+            ]
+            for fb in t.frameworks
+        ],
+        num=tuple(range(2, 10)),
+    )
+    unsupported = {n.control_id: n for fb in t.frameworks for n in fb.unsupported}
+    if unsupported:
+        out.append("<h3>Effective, unsupported</h3><ul>")
+        out += [
+            f"<li>{_controls_link(cid)}: {e('; '.join(n.reasons))}</li>"
+            for cid, n in sorted(unsupported.items())
+        ]
+        out.append("</ul>")
+    untested = {n.control_id: n for fb in t.frameworks for n in fb.design_untested}
+    if untested:
+        out.append("<h3>Design untested</h3><ul>")
+        out += [
+            f"<li>{_controls_link(cid)}: {e('; '.join(n.reasons))}</li>"
+            for cid, n in sorted(untested.items())
+        ]
+        out.append("</ul>")
+    if t.controls:
+        out.append("<h3>Tests</h3>")
+        out += _table(
+            [
+                "Control",
+                "Period",
+                "Design",
+                "Required",
+                "Passed",
+                "Open exceptions",
+                "Backed",
+                "Coverage",
+                "Basis",
+            ],
+            [
+                [
+                    _controls_link(row.control_id),
+                    e(row.period.name),
+                    "passed"
+                    if row.design_passed
+                    else (e(str(row.design[-1].conclusion)) if row.design else "none"),
+                    str(row.operating.required) if row.operating_test else "",
+                    str(row.operating.passed) if row.operating_test else "",
+                    ", ".join(f"#{i}" for i in row.operating.exceptions_open),
+                    "yes" if row.operating.sufficient else "no",
+                    e("; ".join(row.coverage.problems) or "covered"),
+                    e(row.operating_test.basis or "") if row.operating_test else "",
+                ]
+                for row in t.controls
+            ],
+            num=(3, 4),
+        )
+        samples = [(row, smp) for row in t.controls for smp in row.samples]
+        if samples:
+            out.append("<h3>Samples</h3>")
+            out += _table(
+                ["#", "Control", "Period", "Date", "Identifier", "Result", "Evidence", "Notes"],
+                [
+                    [
+                        str(smp.id),
+                        c(row.control_id),
+                        e(row.period.name),
+                        fmt_date(smp.occurred_on),
+                        e(smp.ref or ""),
+                        e(smp.result),
+                        f"#{smp.evidence_id}" if smp.evidence_id is not None else "",
+                        e(smp.notes or ""),
+                    ]
+                    for row, smp in samples
+                ],
+                num=(0,),
+            )
+    if t.findings:
+        out.append("<h3>Findings</h3>")
+        out += _table(
+            [
+                "#",
+                "Control",
+                "Period",
+                "Severity",
+                "Status",
+                "Owner",
+                "Due",
+                "Remediated",
+                "Samples",
+                "Summary",
+            ],
+            [
+                [
+                    str(f.id),
+                    c(f.control_id),
+                    e(f.period),
+                    e(f.severity_label),
+                    e(f.status),
+                    e(f.owner or ""),
+                    fmt_date(f.due),
+                    fmt_date(f.remediated_on),
+                    ", ".join(f"#{i}" for i in f.samples),
+                    e(f.summary),
+                ]
+                for f in t.findings
+            ],
+            num=(0,),
+        )
+    return out
+
+
 def render_html(report: Report) -> str:
     m = report.meta
     title = f"Controls readiness report, {fmt_time(m.generated_at)}"
@@ -454,6 +629,7 @@ def render_html(report: Report) -> str:
     out += _shared(report)
     out += _gaps(report)
     out += _next(report)
+    out += _testing(report)
     for fw in report.frameworks:
         out += _framework(fw)
     out.append('<h2 id="controls">Controls</h2>')

@@ -8,6 +8,7 @@ from typing import Any
 from .model import (
     SCHEMA,
     ControlReport,
+    ControlTestingReport,
     EvidenceItem,
     FrameworkReport,
     Report,
@@ -117,6 +118,31 @@ def to_dict(report: Report) -> dict[str, Any]:
             {"control": o.control_id, "status": o.status, "evidence": o.evidence}
             for o in report.orphans
         ],
+        "testing": _testing(report.testing) if report.testing is not None else None,
+    }
+
+
+def _testing(t: ControlTestingReport) -> dict[str, Any]:
+    return {
+        "backed_rule": t.backed_rule,
+        "periods": [p.to_dict() for p in t.periods],
+        "current": {fw: (p.name if p else None) for fw, p in t.current},
+        "frameworks": [fb.to_dict() for fb in t.frameworks],
+        "controls": [
+            {
+                "control": c.control_id,
+                "period": c.period.name,
+                "design_tests": [d.to_dict() for d in c.design],
+                "design_passed": c.design_passed,
+                "operating_test": c.operating_test.to_dict() if c.operating_test else None,
+                "operating": c.operating.to_dict(),
+                "samples": [s.to_dict() for s in c.samples],
+                "findings": [f.id for f in c.findings],
+                "coverage": c.coverage.to_dict(),
+            }
+            for c in t.controls
+        ],
+        "findings": [f.to_dict() for f in t.findings],
     }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from ._text import bar, lines, linkable, one_line
 from .model import (
     ControlReport,
+    ControlTestingReport,
     FrameworkReport,
     Report,
     fmt_date,
@@ -93,10 +94,234 @@ def _header(report: Report) -> list[str]:
                 ["History head hash", code(m.head_hash)],
                 ["Lens", esc(m.lens_text)],
                 ["Scope", esc(m.scope_text)],
+                *(
+                    [["Audit periods", esc(report.testing.current_text)]]
+                    if report.testing is not None
+                    else []
+                ),
             ],
         ),
         "",
     ]
+
+
+SEVERITY_COLUMNS = (
+    ("material_weakness", "Material weakness"),
+    ("significant_deficiency", "Significant deficiency"),
+    ("deficiency", "Deficiency"),
+)
+
+
+def _testing(report: Report) -> list[str]:
+    t = report.testing
+    if t is None:
+        return []
+    out = ["## Control testing", ""]
+    if t.empty:
+        return [
+            *out,
+            "No audit period in use and no tests recorded: `effective` statuses are not checked "
+            "against tests.",
+            "",
+        ]
+    names = {fw.id: fw.name for fw in report.frameworks}
+    for fb in t.frameworks:
+        if fb.material_weaknesses:
+            ids = ", ".join(f"#{f.id} {code(f.control_id)}" for f in fb.material_weaknesses)
+            verdict = ": ICFR is not effective" if fb.framework_id == "sox" else ""
+            out += [
+                f"**{esc(names.get(fb.framework_id, fb.framework_id))}: "
+                f"{len(fb.material_weaknesses)} open material weakness(es) ({ids}){verdict}.**",
+                "",
+            ]
+    if t.periods:
+        current = dict(t.current)
+        out += _table(
+            ["Period", "Frameworks", "Start", "End", "As of", "Current for"],
+            [
+                [
+                    esc(p.name),
+                    ", ".join(code(fw) for fw in p.frameworks),
+                    p.start.isoformat(),
+                    p.end.isoformat(),
+                    fmt_date(p.as_of),
+                    ", ".join(
+                        code(fw) for fw, cur in current.items() if cur and cur.name == p.name
+                    ),
+                ]
+                for p in t.periods
+            ],
+        )
+        out.append("")
+    rule = (
+        "In the operating lens a control is ready only when `effective` and backed by its "
+        "operating test in each current period: the required samples passed, no open "
+        "exception or finding."
+        if t.backed_rule
+        else "The readiness figures of this report take statuses alone (not the backed rule)."
+    )
+    out += [rule, ""]
+    out += _table(
+        [
+            "Framework",
+            "Period",
+            "Effective",
+            "Backed",
+            "Unsupported",
+            "Not checked",
+            "Design untested",
+            *(label for _, label in SEVERITY_COLUMNS),
+        ],
+        [
+            [
+                f"{esc(names.get(fb.framework_id, fb.framework_id))} ({code(fb.framework_id)})",
+                esc(fb.period.name) if fb.period else "none",
+                str(fb.effective),
+                str(len(fb.backed)),
+                str(len(fb.unsupported)),
+                str(len(fb.unchecked)),
+                str(len(fb.design_untested)),
+                *(str(fb.findings_open.get(sev, 0)) for sev, _ in SEVERITY_COLUMNS),
+            ]
+            for fb in t.frameworks
+        ],
+        right=8,
+    )
+    out += ["", "Finding columns count open findings (open or remediating).", ""]
+    out += _testing_lists(report, t)
+    return out
+
+
+def _testing_lists(report: Report, t: ControlTestingReport) -> list[str]:
+    out: list[str] = []
+    unsupported = {n.control_id: n for fb in t.frameworks for n in fb.unsupported}
+    if unsupported:
+        out += ["### Effective, unsupported", ""]
+        out += [
+            f"- {code(cid)}: {esc('; '.join(n.reasons))}" for cid, n in sorted(unsupported.items())
+        ]
+        out.append("")
+    untested = {n.control_id: n for fb in t.frameworks for n in fb.design_untested}
+    if untested:
+        out += ["### Design untested", ""]
+        out += [
+            f"- {code(cid)}: {esc('; '.join(n.reasons))}" for cid, n in sorted(untested.items())
+        ]
+        out.append("")
+    if t.controls:
+        out += ["### Tests", ""]
+        out += _table(
+            [
+                "Control",
+                "Period",
+                "Design",
+                "Required",
+                "Passed",
+                "Open exceptions",
+                "Backed",
+                "Basis",
+            ],
+            [
+                [
+                    code(c.control_id),
+                    esc(c.period.name),
+                    "passed"
+                    if c.design_passed
+                    else (esc(str(c.design[-1].conclusion)) if c.design else "none"),
+                    str(c.operating.required) if c.operating_test else "",
+                    str(c.operating.passed) if c.operating_test else "",
+                    ", ".join(f"#{i}" for i in c.operating.exceptions_open),
+                    "yes" if c.operating.sufficient else "no",
+                    esc(c.operating_test.basis or "") if c.operating_test else "no operating test",
+                ]
+                for c in t.controls
+            ],
+        )
+        out.append("")
+        design = [(c, d) for c in t.controls for d in c.design]
+        if design:
+            out += ["#### Tests of design", ""]
+            out += _table(
+                ["#", "Control", "Period", "Date", "Performer", "Conclusion", "Evidence", "Notes"],
+                [
+                    [
+                        str(d.id),
+                        code(c.control_id),
+                        esc(c.period.name),
+                        fmt_date(d.performed_on),
+                        esc(d.performer or ""),
+                        esc(d.conclusion or ""),
+                        f"#{d.evidence_id}" if d.evidence_id is not None else "",
+                        esc(d.notes or ""),
+                    ]
+                    for c, d in design
+                ],
+            )
+            out.append("")
+        samples = [(c, s) for c in t.controls for s in c.samples]
+        if samples:
+            out += ["#### Samples", ""]
+            out += _table(
+                ["#", "Control", "Period", "Date", "Identifier", "Result", "Evidence", "Notes"],
+                [
+                    [
+                        str(s.id),
+                        code(c.control_id),
+                        esc(c.period.name),
+                        fmt_date(s.occurred_on),
+                        esc(s.ref or ""),
+                        s.result,
+                        f"#{s.evidence_id}" if s.evidence_id is not None else "",
+                        esc(s.notes or ""),
+                    ]
+                    for c, s in samples
+                ],
+            )
+            out.append("")
+        out += ["### Period coverage", ""]
+        for c in t.controls:
+            cov = c.coverage
+            quarters = ", ".join(
+                f"{q.quarter.label} {'covered' if q.covered else 'NOT covered'}"
+                for q in cov.quarters
+            )
+            head = f"- {code(c.control_id)} in {esc(c.period.name)}: {quarters}"
+            problems = cov.problems
+            out.append(head + (": " + esc("; ".join(problems)) if problems else "; no problem"))
+        out.append("")
+    if t.findings:
+        out += ["### Findings", ""]
+        out += _table(
+            [
+                "#",
+                "Control",
+                "Period",
+                "Severity",
+                "Status",
+                "Owner",
+                "Due",
+                "Remediated",
+                "Samples",
+                "Summary",
+            ],
+            [
+                [
+                    str(f.id),
+                    code(f.control_id),
+                    esc(f.period),
+                    esc(f.severity_label),
+                    esc(f.status),
+                    esc(f.owner or ""),
+                    fmt_date(f.due),
+                    fmt_date(f.remediated_on),
+                    ", ".join(f"#{i}" for i in f.samples),
+                    esc(f.summary),
+                ]
+                for f in t.findings
+            ],
+        )
+        out.append("")
+    return out
 
 
 def _summary(report: Report) -> list[str]:
@@ -363,6 +588,7 @@ def render_md(report: Report) -> str:
     out += _shared(report)
     out += _gaps(report)
     out += _next(report)
+    out += _testing(report)
     for fw in report.frameworks:
         out += _framework(fw)
     out += ["## Controls", ""]

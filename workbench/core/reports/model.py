@@ -23,7 +23,25 @@ from workbench.core.readiness import (
     SharedFigures,
 )
 from workbench.core.status import STATUS_LABELS, Status
-from workbench.core.store import CONTROL_FIELDS, ControlState, Evidence
+from workbench.core.store import (
+    CONTROL_FIELDS,
+    AuditRecords,
+    ControlState,
+    ControlTest,
+    Evidence,
+    EvidenceCheck,
+    Finding,
+    Period,
+    Sample,
+)
+from workbench.core.testing import (
+    BackedRule,
+    Backing,
+    Coverage,
+    FrameworkBacking,
+    OperatingResult,
+    period_coverage,
+)
 
 if TYPE_CHECKING:
     from workbench.core.store import Store
@@ -243,6 +261,47 @@ class OrphanRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlTestingRow:
+    """One control's testing in one period: tests, samples, findings, coverage, backing."""
+
+    control_id: str
+    period: Period
+    design: tuple[ControlTest, ...]
+    design_passed: bool
+    operating_test: ControlTest | None
+    operating: OperatingResult
+    samples: tuple[Sample, ...]
+    findings: tuple[Finding, ...]
+    coverage: Coverage
+
+
+@dataclass(frozen=True, slots=True)
+class ControlTestingReport:
+    """Control testing: periods, backed figures per framework, tests, samples, findings."""
+
+    periods: tuple[Period, ...]
+    current: tuple[tuple[str, Period | None], ...]  # per framework, in catalog order
+    frameworks: tuple[FrameworkBacking, ...]
+    controls: tuple[ControlTestingRow, ...]
+    findings: tuple[Finding, ...]  # most severe first
+    backed_rule: bool  # the readiness figures count only backed `effective` (operating lens)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.periods or self.controls or self.findings)
+
+    @property
+    def current_text(self) -> str:
+        """'soc2: SOC 2 2027 (2027-01-01 to 2027-09-30); sox: none' (what the report speaks
+        of)."""
+        if not any(p for _, p in self.current):
+            return "none in use (effective statuses are not checked against tests)"
+        return "; ".join(
+            f"{fw}: {p.name} ({p.span})" if p else f"{fw}: none" for fw, p in self.current
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     meta: ReportMeta
     frameworks: tuple[FrameworkReport, ...]
@@ -252,6 +311,7 @@ class Report:
     leverage: tuple[Leverage, ...]
     controls: tuple[ControlReport, ...]
     orphans: tuple[OrphanRow, ...]
+    testing: ControlTestingReport | None = None
 
     def control_titles(self) -> dict[str, str]:
         return {c.id: c.title for c in self.controls}
@@ -273,6 +333,7 @@ class _Snapshot:
     states: Mapping[str, ControlState]
     evidence: Mapping[str, tuple[Evidence, ...]]
     last: Mapping[str, LastChange]
+    records: AuditRecords
 
 
 def _snapshot(store: Store | LazyStore) -> _Snapshot:
@@ -291,7 +352,8 @@ def _snapshot(store: Store | LazyStore) -> _Snapshot:
                 ev = events[-1]
                 fields = dict.fromkeys(e.field for e in events if e.action == ev.action)
                 last[cid] = LastChange(ev.at, ev.actor, tuple(fields))
-        snap = _Snapshot(head, states, {k: tuple(v) for k, v in by_control.items()}, last)
+        records = store.audit_records()
+        snap = _Snapshot(head, states, {k: tuple(v) for k, v in by_control.items()}, last, records)
         if store.head_hash() == head:
             break
     assert snap is not None
@@ -364,12 +426,15 @@ def build_report(
     """
     snap = _snapshot(store)
     statuses = {cid: st.status.value for cid, st in snap.states.items()}
+    backing = Backing(catalog, snap.records)
+    # The backed readiness rule follows the snapshot's testing records, like the states.
+    backed_rule = isinstance(readiness.ready_fn, BackedRule)
     r = Readiness(
         catalog,
         statuses,
         lens=readiness.lens,
         scope=readiness.scope,
-        ready_fn=readiness.ready_fn,
+        ready_fn=BackedRule(backing) if backed_rule else readiness.ready_fn,
         pair=readiness.pair,
     )
     when = generated_at or datetime.now(UTC)
@@ -442,6 +507,69 @@ def build_report(
         leverage=tuple(r.leverage()),
         controls=tuple(controls),
         orphans=orphans,
+        testing=_testing_report(catalog, store, r, backing, snap, backed_rule),
+    )
+
+
+def _testing_report(
+    catalog: CatalogSet,
+    store: Store | LazyStore,
+    r: Readiness,
+    backing: Backing,
+    snap: _Snapshot,
+    backed_rule: bool,
+) -> ControlTestingReport:
+    records = snap.records
+    pairs: dict[tuple[str, str], None] = {}
+    for t in records.tests:
+        pairs[(t.control_id, t.period)] = None
+    for s in records.samples:
+        pairs[(s.control_id, s.period)] = None
+    for f in records.findings:
+        pairs[(f.control_id, f.period)] = None
+    order = {cid: i for i, cid in enumerate(catalog.controls)}
+    period_order = {p.name: i for i, p in enumerate(records.periods)}
+    rows: list[ControlTestingRow] = []
+    checks: dict[str, list[EvidenceCheck]] = {}
+    for cid, name in sorted(
+        pairs, key=lambda k: (period_order.get(k[1], 1 << 30), order.get(k[0], 1 << 30), k)
+    ):
+        period = backing.period(name)
+        if period is None:  # pragma: no cover - records always name an existing period
+            continue
+        if cid not in checks:
+            checks[cid] = store.check_evidence(cid) if snap.evidence.get(cid) else []
+        op = backing.operating(cid, name)
+        rows.append(
+            ControlTestingRow(
+                control_id=cid,
+                period=period,
+                design=tuple(backing.design_tests(cid, name)),
+                design_passed=backing.design(cid, name).passed,
+                operating_test=op.test,
+                operating=op,
+                samples=tuple(backing.samples(op.test.id)) if op.test else (),
+                findings=tuple(backing.findings_of(cid, name)),
+                coverage=period_coverage(
+                    cid,
+                    period,
+                    snap.evidence.get(cid, ()),
+                    records.samples,
+                    checks[cid],
+                    records.tests,
+                ),
+            )
+        )
+    statuses = r.statuses()
+    return ControlTestingReport(
+        periods=records.periods,
+        current=tuple((fw, backing.current_period(fw)) for fw in catalog.frameworks),
+        frameworks=tuple(
+            backing.framework(fw, statuses, r.control_frameworks) for fw in catalog.frameworks
+        ),
+        controls=tuple(rows),
+        findings=tuple(backing.findings()),
+        backed_rule=backed_rule,
     )
 
 

@@ -140,6 +140,8 @@ def _summary(book: _Book, report: Report) -> None:
         ("Lens", m.lens_text),
         ("Scope", m.scope_text),
     ]
+    if report.testing is not None:
+        facts.append(("Audit periods", report.testing.current_text))
     s = report.shared
     a, b = report.shared_pair
     if s is None:
@@ -383,6 +385,129 @@ def _next(book: _Book, report: Report) -> None:
     book.table(ws, header, rows)
 
 
+def _testing(book: _Book, report: Report) -> None:
+    """Control testing: backed figures, tests, samples and findings (sheets only when there
+    is something to show)."""
+    t = report.testing
+    if t is None or t.empty:
+        return
+    ws = book.sheet("Testing")
+    book.table(
+        ws,
+        [
+            "framework",
+            "period",
+            "effective",
+            "backed",
+            "unsupported",
+            "not checked",
+            "design untested",
+            "open material weaknesses",
+            "open significant deficiencies",
+            "open deficiencies",
+            "unsupported controls",
+        ],
+        (
+            [
+                fb.framework_id,
+                fb.period.name if fb.period else "",
+                fb.effective,
+                len(fb.backed),
+                len(fb.unsupported),
+                len(fb.unchecked),
+                len(fb.design_untested),
+                fb.findings_open.get("material_weakness", 0),
+                fb.findings_open.get("significant_deficiency", 0),
+                fb.findings_open.get("deficiency", 0),
+                "; ".join(f"{n.control_id}: {', '.join(n.reasons)}" for n in fb.unsupported),
+            ]
+            for fb in t.frameworks
+        ),
+    )
+    if t.controls:
+        book.table(
+            book.sheet("Tests"),
+            [
+                "control",
+                "period",
+                "design",
+                "required",
+                "passed",
+                "open exceptions",
+                "backed",
+                "uncovered quarters",
+                "coverage problems",
+                "basis",
+            ],
+            (
+                [
+                    row.control_id,
+                    row.period.name,
+                    "passed"
+                    if row.design_passed
+                    else (str(row.design[-1].conclusion) if row.design else "none"),
+                    row.operating.required if row.operating_test else None,
+                    row.operating.passed if row.operating_test else None,
+                    ", ".join(f"#{i}" for i in row.operating.exceptions_open),
+                    _yes(row.operating.sufficient),
+                    ", ".join(q.label for q in row.coverage.uncovered),
+                    "; ".join(row.coverage.problems),
+                    row.operating_test.basis or "" if row.operating_test else "",
+                ]
+                for row in t.controls
+            ),
+        )
+        book.table(
+            book.sheet("Samples"),
+            ["#", "control", "period", "date", "identifier", "result", "evidence", "notes"],
+            (
+                [
+                    smp.id,
+                    row.control_id,
+                    row.period.name,
+                    smp.occurred_on,
+                    smp.ref or "",
+                    smp.result,
+                    smp.evidence_id,
+                    smp.notes or "",
+                ]
+                for row in t.controls
+                for smp in row.samples
+            ),
+        )
+    if t.findings:
+        book.table(
+            book.sheet("Findings"),
+            [
+                "#",
+                "control",
+                "period",
+                "severity",
+                "status",
+                "owner",
+                "due",
+                "remediated on",
+                "samples",
+                "summary",
+            ],
+            (
+                [
+                    f.id,
+                    f.control_id,
+                    f.period,
+                    f.severity,
+                    f.status,
+                    f.owner or "",
+                    f.due,
+                    f.remediated_on,
+                    ", ".join(str(i) for i in f.samples),
+                    f.summary,
+                ]
+                for f in t.findings
+            ),
+        )
+
+
 def build_workbook(report: Report) -> Any:
     """The openpyxl Workbook (not saved)."""
     book = _Book()
@@ -393,6 +518,7 @@ def build_workbook(report: Report) -> Any:
     _evidence(book, report)
     _gaps(book, report)
     _next(book, report)
+    _testing(book, report)
     props = book.wb.properties
     props.title = "Controls readiness report"
     props.creator = "workbench"

@@ -39,6 +39,14 @@ from .records import (
     parse_date,
     resolve_actor,
 )
+from .testing_records import (
+    AuditRecords,
+    ControlTest,
+    Finding,
+    OperatingPlan,
+    Period,
+    Sample,
+)
 
 if TYPE_CHECKING:
     from .history import GENESIS_HASH, canonical, event_hash
@@ -68,14 +76,20 @@ __all__ = [
     "SCHEMA_VERSION",
     "STATUSES",
     "UNCHANGED",
+    "AuditRecords",
     "ControlState",
+    "ControlTest",
     "DatabaseLocked",
     "Event",
     "Evidence",
     "EvidenceCheck",
+    "Finding",
     "NewerSchemaError",
     "NotAWorkbenchDatabase",
     "NothingToUndo",
+    "OperatingPlan",
+    "Period",
+    "Sample",
     "StaleVersionError",
     "Status",
     "Store",

@@ -16,6 +16,17 @@ from typing import Any
 
 GENESIS_HASH = "0" * 64
 
+
+@dataclass(slots=True)
+class Change:
+    """One field change to append to the chain (the store turns it into an event)."""
+
+    control_id: str | None
+    field: str
+    old: str | None
+    new: str | None
+
+
 HASHED_FIELDS: tuple[str, ...] = (
     "seq",
     "action",

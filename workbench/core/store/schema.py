@@ -80,6 +80,76 @@ class HistoryRow(SQLModel, table=True):
     hash: str
 
 
+class PeriodRow(SQLModel, table=True):
+    __tablename__ = "audit_period"
+
+    name: str = Field(primary_key=True)
+    frameworks: str  # framework ids, comma-separated
+    starts_on: str
+    ends_on: str
+    as_of: str | None = None
+    created_at: str
+    created_by: str
+
+
+class ControlTestRow(SQLModel, table=True):
+    __tablename__ = "control_test"
+
+    id: int | None = Field(default=None, primary_key=True)
+    control_id: str = Field(index=True)
+    period: str
+    kind: str  # design | operating
+    performed_on: str | None = None
+    performer: str | None = None
+    conclusion: str | None = None
+    population: int | None = None
+    risk: str | None = None
+    required: int | None = None
+    basis: str | None = None
+    notes: str | None = None
+    evidence_id: int | None = None
+    created_at: str
+    created_by: str
+    updated_at: str
+    updated_by: str
+
+
+class SampleRow(SQLModel, table=True):
+    __tablename__ = "test_sample"
+
+    id: int | None = Field(default=None, primary_key=True)
+    test_id: int = Field(index=True)
+    control_id: str
+    period: str
+    occurred_on: str | None = None
+    ref: str | None = None
+    result: str
+    notes: str | None = None
+    evidence_id: int | None = None
+    created_at: str
+    created_by: str
+
+
+class FindingRow(SQLModel, table=True):
+    __tablename__ = "finding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    control_id: str = Field(index=True)
+    period: str
+    severity: str
+    summary: str
+    samples: str | None = None  # sample ids, comma-separated
+    owner: str | None = None
+    due: str | None = None
+    status: str
+    remediated_on: str | None = None
+    notes: str | None = None
+    created_at: str
+    created_by: str
+    updated_at: str
+    updated_by: str
+
+
 def table(model: type[SQLModel]) -> Table:
     """The Core table behind a model (the store writes through Core for speed)."""
     return cast(Table, cast(Any, model).__table__)
@@ -89,7 +159,20 @@ control_state = table(ControlStateRow)
 evidence = table(EvidenceRow)
 setting = table(SettingRow)
 history = table(HistoryRow)
-TABLES: tuple[Table, ...] = (control_state, evidence, setting, history)
+audit_period = table(PeriodRow)
+control_test = table(ControlTestRow)
+test_sample = table(SampleRow)
+finding = table(FindingRow)
+TABLES: tuple[Table, ...] = (
+    control_state,
+    evidence,
+    setting,
+    history,
+    audit_period,
+    control_test,
+    test_sample,
+    finding,
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,7 +259,95 @@ def _upgrade_0_to_1(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
-UPGRADES: tuple[Callable[[Connection], None], ...] = (_upgrade_0_to_1,)
+# Version 2: control testing (audit periods, tests of design and operating effectiveness,
+# samples, findings). Rows change only together with a history event "<kind>:<key>".
+_V2: Sequence[str] = (
+    """
+    CREATE TABLE audit_period (
+        name       TEXT PRIMARY KEY NOT NULL,
+        frameworks TEXT NOT NULL,
+        starts_on  TEXT NOT NULL,
+        ends_on    TEXT NOT NULL,
+        as_of      TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        CHECK (starts_on <= ends_on)
+    )
+    """,
+    """
+    CREATE TABLE control_test (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        control_id   TEXT NOT NULL,
+        period       TEXT NOT NULL,
+        kind         TEXT NOT NULL CHECK (kind IN ('design', 'operating')),
+        performed_on TEXT,
+        performer    TEXT,
+        conclusion   TEXT CHECK (conclusion IS NULL OR conclusion IN ('effective', 'ineffective')),
+        population   INTEGER CHECK (population IS NULL OR population >= 0),
+        risk         TEXT CHECK (risk IS NULL OR risk IN ('low', 'moderate', 'high')),
+        required     INTEGER CHECK (required IS NULL OR required >= 0),
+        basis        TEXT,
+        notes        TEXT,
+        evidence_id  INTEGER,
+        created_at   TEXT NOT NULL,
+        created_by   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        updated_by   TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX ix_control_test_control_id ON control_test (control_id)",
+    """
+    CREATE UNIQUE INDEX ux_control_test_operating ON control_test (control_id, period)
+        WHERE kind = 'operating'
+    """,
+    """
+    CREATE TABLE test_sample (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        test_id     INTEGER NOT NULL,
+        control_id  TEXT NOT NULL,
+        period      TEXT NOT NULL,
+        occurred_on TEXT,
+        ref         TEXT,
+        result      TEXT NOT NULL CHECK (result IN ('pass', 'exception')),
+        notes       TEXT,
+        evidence_id INTEGER,
+        created_at  TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        CHECK (occurred_on IS NOT NULL OR ref IS NOT NULL)
+    )
+    """,
+    "CREATE INDEX ix_test_sample_test_id ON test_sample (test_id)",
+    """
+    CREATE TABLE finding (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        control_id    TEXT NOT NULL,
+        period        TEXT NOT NULL,
+        severity      TEXT NOT NULL CHECK (severity IN ('deficiency', 'significant_deficiency',
+                          'material_weakness')),
+        summary       TEXT NOT NULL,
+        samples       TEXT,
+        owner         TEXT,
+        due           TEXT,
+        status        TEXT NOT NULL CHECK (status IN ('open', 'remediating', 'remediated',
+                          'closed')),
+        remediated_on TEXT,
+        notes         TEXT,
+        created_at    TEXT NOT NULL,
+        created_by    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        updated_by    TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX ix_finding_control_id ON finding (control_id)",
+)
+
+
+def _upgrade_1_to_2(conn: Connection) -> None:
+    for statement in _V2:
+        conn.exec_driver_sql(statement)
+
+
+UPGRADES: tuple[Callable[[Connection], None], ...] = (_upgrade_0_to_1, _upgrade_1_to_2)
 SCHEMA_VERSION = len(UPGRADES)
 if SCHEMA_VERSION != _format.SCHEMA_VERSION:  # pragma: no cover - caught by any test run
     raise RuntimeError("format.SCHEMA_VERSION must equal the number of upgrade steps")

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .format import APPLICATION_ID, SCHEMA_VERSION
+from .format import APPLICATION_ID, PERIOD_SETTING_PREFIX, SCHEMA_VERSION
 from .records import (
     UNCHANGED,
     ControlState,
@@ -27,6 +27,13 @@ from .records import (
     _event_from,
     _evidence_from,
     _state_from,
+)
+from .testing_records import (
+    AuditRecords,
+    control_test_from,
+    finding_from,
+    period_from,
+    sample_from,
 )
 
 if TYPE_CHECKING:
@@ -71,6 +78,22 @@ class Snapshot:
         with self._lock:
             rows = self._conn.execute(sql, args).fetchall()
         return [_event_from(r) for r in reversed(rows)]
+
+    def audit_records(self) -> AuditRecords:
+        with self._lock:
+            q = self._conn.execute
+            periods = tuple(
+                period_from(r) for r in q("SELECT * FROM audit_period ORDER BY starts_on, name")
+            )
+            tests = tuple(control_test_from(r) for r in q("SELECT * FROM control_test ORDER BY id"))
+            samples = tuple(sample_from(r) for r in q("SELECT * FROM test_sample ORDER BY id"))
+            findings = tuple(finding_from(r) for r in q("SELECT * FROM finding ORDER BY id"))
+        current = {
+            key[len(PERIOD_SETTING_PREFIX) :]: value
+            for key, value in self.settings.items()
+            if key.startswith(PERIOD_SETTING_PREFIX)
+        }
+        return AuditRecords(periods, tests, samples, findings, current)
 
     def close(self) -> None:
         with self._lock:
@@ -182,6 +205,10 @@ class LazyStore:
         if snap is not None and since is None:
             return snap.history(control_id, limit)
         return self.real().history(control_id, since=since, limit=limit)
+
+    def audit_records(self) -> AuditRecords:
+        snap = self._fast()
+        return snap.audit_records() if snap is not None else self.real().audit_records()
 
     def data_version(self) -> int:
         # While loading nothing can have been written by us; -1 makes the first real value

@@ -33,6 +33,7 @@ from .errors import (
 )
 from .evidence import Fingerprint, check_file, resolve_reference
 from .history import GENESIS_HASH, check_chain, event_hash
+from .history import Change as _Change
 from .records import (
     UNCHANGED,
     CheckState,
@@ -62,6 +63,7 @@ from .schema import (
     setting,
     upgrade,
 )
+from .testing import TestingMixin, TestingReplay, apply_testing, is_testing_field
 
 if TYPE_CHECKING:
     from ..catalog import CatalogSet
@@ -95,14 +97,6 @@ def _stored_fields(state: ControlState) -> dict[str, str | None]:
 
 
 @dataclass(slots=True)
-class _Change:
-    control_id: str | None
-    field: str
-    old: str | None
-    new: str | None
-
-
-@dataclass(slots=True)
 class _Replay:
     """What the tables should hold according to history (used by verify)."""
 
@@ -110,6 +104,7 @@ class _Replay:
     actions: dict[str, set[int]] = field(default_factory=dict)
     evidence: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
+    testing: TestingReplay = field(default_factory=TestingReplay)
     problems: list[str] = field(default_factory=list)
 
     def feed(self, row: Mapping[str, Any]) -> None:
@@ -132,6 +127,8 @@ class _Replay:
             self.evidence[evidence_id] = new
         elif name.startswith(SETTING_PREFIX):
             self.settings[name[len(SETTING_PREFIX) :]] = row["new_value"]
+        elif is_testing_field(name):
+            self.testing.feed(row)
         else:
             self.problems.append(f"event {row['seq']}: unknown field {name!r}")
 
@@ -139,8 +136,11 @@ class _Replay:
 # ---------------------------------------------------------------------------------------------
 
 
-class Store:
-    """One workbench database. Open with Store.open(path_or_url); close when done."""
+class Store(TestingMixin):
+    """One workbench database. Open with Store.open(path_or_url); close when done.
+
+    Control testing (periods, tests, samples, findings) comes from TestingMixin (testing.py).
+    """
 
     def __init__(
         self,
@@ -272,6 +272,11 @@ class Store:
             with self._writer.connect() as conn, conn.begin():
                 yield conn
             self._local_writes += 1
+
+    @staticmethod
+    def _now() -> str:
+        """The time of a change, as stored (one place, so tests can freeze the clock)."""
+        return format_at(datetime.now(UTC))
 
     def _check_open(self) -> None:
         if self._closed:
@@ -691,6 +696,8 @@ class Store:
                 key = ch.field[len(SETTING_PREFIX) :]
                 old = conn.execute(select(setting.c.value).where(setting.c.key == key)).scalar()
                 self._write_setting(conn, key, old, ch.new, actor, at)
+            elif is_testing_field(ch.field):
+                apply_testing(conn, ch.field, ch.new, actor, at)
             else:
                 raise StoreError(f"cannot undo an event with unknown field {ch.field!r}")
         if per_control:
@@ -751,6 +758,8 @@ class Store:
             report = check_chain(rows())
             problems = list(replay.problems)
             problems.extend(self._compare_tables(conn, replay))
+            problems.extend(replay.testing.problems)
+            problems.extend(replay.testing.compare(conn))
             present = set(
                 conn.exec_driver_sql(
                     "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'history'"

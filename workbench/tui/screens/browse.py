@@ -453,6 +453,18 @@ class BrowseScreen(Screen[None]):
     def action_readiness(self) -> None:
         self.wb.show_readiness()
 
+    def action_open_test(self) -> None:
+        from .testing import TestScreen
+
+        cid = self.query_one(ControlList).current
+        if cid is not None:
+            self.app.push_screen(TestScreen(self.ws, cid))
+
+    def action_findings(self) -> None:
+        from .testing import FindingsScreen
+
+        self.app.push_screen(FindingsScreen(self.ws))
+
     # -- navigation from elsewhere ---------------------------------------------------------
     def go_to_control(self, cid: str) -> None:
         lst = self.query_one(ControlList)

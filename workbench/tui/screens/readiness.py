@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from workbench.presentation import SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
 
 from ..commands import READINESS_COMMANDS, bindings
-from ..widgets.readiness_view import figures_table, shared_summary, strip
+from ..widgets.readiness_view import backing_summary, figures_table, shared_summary, strip
 
 if TYPE_CHECKING:
     from workbench.core.workspace import Workspace
@@ -50,6 +50,8 @@ class ReadinessScreen(Screen[None]):
                     "Work on next (controls that move the most requirements)", id="next-title"
                 )
                 yield OptionList(id="next")
+                yield Label("", id="unsupported-title")
+                yield OptionList(id="unsupported")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -65,8 +67,9 @@ class ReadinessScreen(Screen[None]):
         width = self.query_one("#figures").size.width or 60
         self.query_one("#strip", Static).update(strip(r, self.size.width or 120))
         parts = []
-        for fw_id in self.ws.catalog.frameworks:
-            parts += [figures_table(r, fw_id, width), Text("")]
+        for fw_id, fw in self.ws.catalog.frameworks.items():
+            backed = self.ws.backed(fw_id)
+            parts += [backing_summary(backed, fw.name), figures_table(r, fw_id, width), Text("")]
         parts.append(shared_summary(r))
         excluded = sorted(r.scope.excluded)
         if excluded:
@@ -76,6 +79,7 @@ class ReadinessScreen(Screen[None]):
         self.query_one("#figures-body", Static).update(Group(*parts))
         self._fill_gaps()
         self._fill_next()
+        self._fill_unsupported()
 
     def _fill_gaps(self) -> None:
         gaps = self.ws.readiness.gaps()
@@ -112,6 +116,24 @@ class ReadinessScreen(Screen[None]):
         if keep is not None and ranking:
             lst.highlighted = min(keep, len(ranking) - 1)
 
+    def _fill_unsupported(self) -> None:
+        """Effective claims the tests do not back, per framework: listed, never counted ready."""
+        lst = self.query_one("#unsupported", OptionList)
+        lst.clear_options()
+        seen: set[str] = set()
+        for fw_id in self.ws.catalog.frameworks:
+            for note in self.ws.backed(fw_id).unsupported:
+                if note.control_id in seen:
+                    continue
+                seen.add(note.control_id)
+                label = Text(no_wrap=True, overflow="ellipsis")
+                label.append(f"{note.control_id:<10}", style="bold yellow")
+                label.append("; ".join(note.reasons))
+                lst.add_option(Option(label, id=f"test|{note.control_id}"))
+        self.query_one("#unsupported-title", Label).update(
+            f"Effective, unsupported ({len(seen)}): enter opens the test"
+        )
+
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self._jump(event.option.id)
@@ -125,6 +147,11 @@ class ReadinessScreen(Screen[None]):
         if not option_id:
             return
         kind, *rest = option_id.split("|")
+        if kind == "test":
+            from .testing import TestScreen
+
+            self.app.push_screen(TestScreen(self.ws, rest[0]))
+            return
         browse = self.wb.browse_screen
         self.app.pop_screen()
         if kind == "req":

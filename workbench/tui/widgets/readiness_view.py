@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -105,3 +107,49 @@ def shared_summary(readiness: Readiness) -> RenderableType:
             f"({shared.earned_met}/{shared.target_applicable})",
         ),
     )
+
+
+SEVERITY_LABELS = {
+    "material_weakness": "material weakness",
+    "significant_deficiency": "significant deficiency",
+    "deficiency": "deficiency",
+}
+
+
+def backing_summary(backed: Any, name: str) -> RenderableType:
+    """A framework's test backing: period, backed vs unsupported claims, open findings."""
+    lines: list[RenderableType] = []
+    if backed.material_weaknesses:
+        ids = ", ".join(f"#{f.id} {f.control_id}" for f in backed.material_weaknesses)
+        lines.append(
+            Text(
+                f"⚠ {name}: open material weakness ({ids}): internal control is not effective",
+                style="bold reverse red",
+            )
+        )
+    if backed.period is None:
+        lines.append(
+            Text(f"{name}: no audit period in use: effective claims are not checked", style="dim")
+        )
+        return Group(*lines)
+    p = backed.period
+    head = Text.assemble(
+        (f"{name} tests ", "bold"),
+        (f"{p.name} {p.start} → {p.end}", "italic"),
+        f"  effective {backed.effective}: ",
+        (f"backed {len(backed.backed)}", "green"),
+        " · ",
+        (f"unsupported {len(backed.unsupported)}", "bold yellow" if backed.unsupported else ""),
+        f" · design untested {len(backed.design_untested)}",
+    )
+    lines.append(head)
+    findings = Text("  open findings: ")
+    for sev in ("material_weakness", "significant_deficiency", "deficiency"):
+        n = backed.findings_open.get(sev, 0)
+        findings.append(
+            f"{SEVERITY_LABELS[sev]} {n}  ", style="bold red" if n and sev != "deficiency" else ""
+        )
+    if backed.unclassified:
+        findings.append(f"unclassified exceptions {len(backed.unclassified)}", style="yellow")
+    lines.append(findings)
+    return Group(*lines)

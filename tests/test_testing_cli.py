@@ -1,0 +1,521 @@
+"""The testing commands: period, test, sample, finding(s), sampling; and their place in status,
+history, undo, verify and export. In-process, on the mini catalog (alpha, beta)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+
+import workbench.core.catalog.sources as sources
+from workbench.cli import run as cli_run
+
+MINI = Path(__file__).parent / "fixtures" / "catalogs" / "mini.yaml"
+P = "Alpha 2027"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Cli(Protocol):
+    def __call__(self, *args: str) -> Result: ...
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "wb.db"
+
+
+@pytest.fixture
+def cli(
+    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Cli:
+    empty = tmp_path / "no-bundled"
+    empty.mkdir()
+    monkeypatch.setattr(sources, "bundled_catalog_dir", lambda: empty)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> Result:
+        try:
+            code = cli_run(["--catalogs", str(MINI), "--db", str(db), *args])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def _events(db: Path) -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM history").fetchone()[0])
+
+
+def _period(cli: Cli) -> None:
+    r = cli(
+        "period", "add", P, "--framework", "alpha", "--start", "2027-01-01", "--end", "2027-09-30"
+    )
+    assert r.code == 0, r.err
+
+
+# -- periods ----------------------------------------------------------------------------------
+
+
+def test_period_add_list_use(cli: Cli, db: Path) -> None:
+    r = cli(
+        "period", "add", P, "--framework", "alpha", "--start", "2027-01-01", "--end", "2027-09-30"
+    )
+    assert r.code == 0
+    assert f"added period {P} (alpha: 2027-01-01 to 2027-09-30)" in r.out
+    assert "now the current period for alpha" in r.out
+    r = cli(
+        "period",
+        "add",
+        "FY27",
+        "--framework",
+        "alpha",
+        "--framework",
+        "beta",
+        "--start",
+        "2027-01-01",
+        "--end",
+        "2027-12-31",
+        "--as-of",
+        "2027-12-31",
+        "--json",
+    )
+    doc = r.json()
+    assert doc["schema"] == "workbench.period/1" and doc["current_for"] == ["beta"]
+    assert doc["period"]["frameworks"] == ["alpha", "beta"]
+    listing = cli("period", "list", "--json").json()
+    assert listing["current"] == {"alpha": P, "beta": "FY27"}
+    assert (
+        cli("period", "use", "FY27").out.strip() == "FY27 is now the current period for alpha, beta"
+    )
+    assert "already" in cli("period", "use", "FY27").out
+    text = cli("period", "list").out
+    assert "FY27" in text and "2027-12-31" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--framework", "gamma", "--start", "2027-01-01", "--end", "2027-02-01"],
+            "unknown framework gamma",
+        ),
+        (
+            ["--framework", "alpha", "--start", "2027-03-01", "--end", "2027-02-01"],
+            "ends (2027-02-01) before it starts (2027-03-01)",
+        ),
+        (
+            ["--framework", "alpha", "--start", "2027-13-01", "--end", "2027-02-01"],
+            "invalid date '2027-13-01'",
+        ),
+        (["--framework", "alpha", "--start", "2027-01-01"], "--end"),
+    ],
+)
+def test_bad_period_input_exits_2_and_writes_nothing(
+    cli: Cli, db: Path, args: list[str], message: str
+) -> None:
+    r = cli("period", "add", "X", *args)
+    assert r.code == 2 and message in r.err
+    assert _events(db) == 0
+
+
+def test_period_use_unknown(cli: Cli) -> None:
+    _period(cli)
+    r = cli("period", "use", "Nope")
+    assert r.code == 2 and f"no audit period named 'Nope' (known: {P})" in r.err
+
+
+# -- tests and samples ------------------------------------------------------------------------
+
+
+def test_design_test_and_operating_plan(cli: Cli, db: Path) -> None:
+    _period(cli)
+    r = cli(
+        "test",
+        "design",
+        "C2",
+        "--date",
+        "2027-01-15",
+        "--by",
+        "Ana Lopez",
+        "--conclusion",
+        "effective",
+        "--notes",
+        "walked one review",
+    )
+    assert r.code == 0
+    assert f"recorded test of design #1 of C2 in {P}: effective (2027-01-15, Ana Lopez)" in r.out
+    r = cli("test", "operating", "C2", "--risk", "high", "--population", "3")
+    assert r.code == 0
+    assert f"opened operating test #2 of C2 in {P}: 3 sample(s) required" in r.out
+    assert "quarterly control, high risk: 3 (built-in table)" in r.out
+    r = cli("test", "operating", "C2", "--population", "2", "--json")
+    doc = r.json()
+    assert doc["changed"] is True and doc["test"]["required"] == 2
+    assert doc["test"]["risk"] == "high"  # kept from the plan
+    assert "population 2: every occurrence" in doc["test"]["basis"]
+    assert doc["table"]["frequencies"]["quarterly"] == {"low": 2, "moderate": 2, "high": 3}
+    r = cli("test", "operating", "C2", "--samples", "1")
+    assert r.code == 2 and "below the table in force" in r.err
+    r = cli("test", "operating", "C3")  # monthly, automated
+    assert "1 sample(s) required" in r.out and "caveat:" in r.out and "IT general controls" in r.out
+
+
+def test_a_sample_outside_the_period_is_rejected(cli: Cli, db: Path) -> None:
+    _period(cli)
+    before = _events(db)
+    r = cli("sample", "add", "C2", "--date", "2026-12-31", "--result", "pass")
+    assert r.code == 2
+    assert r.err.strip() == (
+        f"workbench: sample date 2026-12-31 is outside period {P} (2027-01-01 to 2027-09-30); "
+        "nothing was recorded"
+    )
+    assert _events(db) == before
+    r = cli("sample", "add", "C2", "--result", "pass")
+    assert r.code == 2 and "needs --date or --ref" in r.err
+    r = cli("sample", "add", "C9", "--date", "2027-02-01", "--result", "pass")
+    assert r.code == 2 and "unknown control ID: C9" in r.err
+    r = cli("sample", "add", "C2", "--date", "2027-02-01", "--result", "ok")
+    assert r.code == 2 and "invalid choice: 'ok'" in r.err
+    assert _events(db) == before
+
+
+def test_status_without_periods_is_as_before(cli: Cli) -> None:
+    cli("mark", "C2", "effective")
+    design = cli("status").out
+    assert "Control testing" not in design and "audit period" not in design
+    operating = cli("status", "--lens", "operating").out
+    assert "No audit period in use: `effective` is taken on the status alone" in operating
+    doc = cli("status", "--json").json()
+    assert doc["testing"]["active"] is False
+    assert doc["testing"]["frameworks"][0]["unchecked_ids"] == ["C2"]
+
+
+def test_no_current_period_is_explained(cli: Cli) -> None:
+    r = cli("sample", "add", "C2", "--date", "2027-02-01", "--result", "pass")
+    assert r.code == 2 and "no current audit period for C2" in r.err
+    assert "workbench period add" in r.err
+
+
+def test_a_type_ii_test_end_to_end(cli: Cli, db: Path, tmp_path: Path) -> None:
+    _period(cli)
+    assert cli("mark", "C2", "effective").code == 0
+    (tmp_path / "jan.txt").write_text("January review, signed")
+    r = cli(
+        "sample", "add", "C2", "--date", "2027-01-31", "--result", "pass", "--evidence", "jan.txt"
+    )
+    assert r.code == 0
+    assert "opened operating test #1 of C2" in r.out and "2 sample(s) required" in r.out
+    assert "sample #1 of C2 (2027-01-31): pass; 1 of 2 passed" in r.out
+    assert "evidence #1" in r.out
+    r = cli(
+        "sample",
+        "add",
+        "C2",
+        "--date",
+        "2027-04-30",
+        "--result",
+        "exception",
+        "--notes",
+        "review not signed",
+    )
+    assert "exception" in r.out and "finding add C2 --sample 2" in r.out
+    r = cli(
+        "finding",
+        "add",
+        "C2",
+        "--sample",
+        "2",
+        "--severity",
+        "significant_deficiency",
+        "--summary",
+        "review not signed off",
+        "--owner",
+        "Bo",
+        "--due",
+        "2027-06-30",
+    )
+    assert r.code == 0 and f"finding #1 on C2 in {P}: significant deficiency, open" in r.out
+    status = cli("status", "--lens", "operating", "--json").json()
+    alpha = status["testing"]["frameworks"][0]
+    assert alpha["unsupported"] == 1 and alpha["findings_open"]["significant_deficiency"] == 1
+    r = cli("finding", "update", "1", "--status", "remediated", "--remediated-on", "2027-05-15")
+    assert "remediated (remediated 2027-05-15)" in r.out
+    assert "a fresh test is needed: 0 of 2 samples dated after 2027-05-15" in r.out
+    cli("sample", "add", "C2", "--date", "2027-06-30", "--result", "pass", "--ref", "REV-6")
+    r = cli("sample", "add", "C2", "--date", "2027-09-30", "--result", "pass", "--ref", "REV-9")
+    assert "2 of 2 passed after the remediation of 2027-05-15" in r.out
+    assert "backed by tests for the operating lens" in r.out
+
+    shown = cli("test", "show", "C2").out
+    assert "done: 2 of 2 passed after the remediation of 2027-05-15" in shown
+    assert "Q1 2027-01-01 to 2027-03-31  covered" in shown
+    assert "Q2 2027-04-01 to 2027-06-30  covered" in shown
+    assert "operating lens: ready (effective, backed by tests)" in shown
+    doc = cli("test", "show", "C2", "--json").json()
+    assert doc["operating"]["sufficient"] is True and doc["coverage"]["ok"] is True
+    assert [s["result"] for s in doc["samples"]] == ["pass", "exception", "pass", "pass"]
+
+    status = cli("status", "--lens", "operating", "--json").json()
+    alpha = status["testing"]["frameworks"][0]
+    assert alpha["backed_ids"] == ["C2"] and alpha["findings_open"]["significant_deficiency"] == 0
+    text = cli("status", "--lens", "operating").out
+    assert "Control testing (operating lens)" in text and f"period {P}" in text
+    assert "1 backed by tests" in text
+
+    r = cli("verify")
+    assert r.code == 0 and "OK" in r.out
+    history = cli("history", "C2").out
+    assert "sample #4 2027-09-30 REV-9: pass added" in history
+    assert "finding #1 (significant deficiency, remediated) updated" in history
+    period_doc = cli("period", "show", "--json").json()
+    row = period_doc["periods"][0]["controls"][0]
+    assert row["control"] == "C2" and row["sufficient"] is True and row["uncovered_quarters"] == []
+
+
+def test_undo_reverts_a_sample(cli: Cli, db: Path) -> None:
+    _period(cli)
+    cli("sample", "add", "C2", "--date", "2027-01-31", "--result", "pass")
+    r = cli("undo")
+    assert r.code == 0 and "sample #1" in r.out
+    doc = cli("test", "show", "C2", "--json").json()
+    assert doc["samples"] == [] and doc["operating_test"] is None
+    assert cli("verify").code == 0
+    r = cli("sample", "remove", "7")
+    assert r.code == 2 and "no sample #7" in r.err
+
+
+def test_coverage_names_the_missing_quarter(cli: Cli) -> None:
+    _period(cli)
+    cli(
+        "evidence",
+        "add",
+        "C2",
+        "Q1 pack",
+        "--kind",
+        "note",
+        "--from",
+        "2027-01-01",
+        "--to",
+        "2027-03-31",
+    )
+    cli("sample", "add", "C2", "--date", "2027-08-01", "--result", "pass")
+    shown = cli("test", "show", "C2").out
+    assert "Q2 2027-04-01 to 2027-06-30  no evidence or sample" in shown
+    doc = cli("test", "show", "C2", "--json").json()
+    assert doc["coverage"]["uncovered"] == ["Q2"] and doc["coverage"]["ok"] is False
+    assert "Q2" in cli("period", "show", P).out
+
+
+# -- findings ---------------------------------------------------------------------------------
+
+
+def test_findings_roll_up_by_severity(cli: Cli) -> None:
+    _period(cli)
+    cli(
+        "period",
+        "add",
+        "B27",
+        "--framework",
+        "beta",
+        "--start",
+        "2027-01-01",
+        "--end",
+        "2027-12-31",
+    )
+    cli("finding", "add", "C2", "--severity", "deficiency", "--summary", "late review")
+    cli("finding", "add", "C4", "--severity", "material_weakness", "--summary", "no review")
+    cli("finding", "add", "C6", "--severity", "significant_deficiency", "--summary", "gaps")
+    r = cli("finding", "update", "1", "--status", "closed", "--notes", "not a deficiency")
+    assert r.code == 0
+    doc = cli("findings", "--open", "--json").json()
+    assert [f["severity"] for f in doc["findings"]] == [
+        "material_weakness",
+        "significant_deficiency",
+    ]
+    by_fw = {f["framework"]: f for f in doc["frameworks"]}
+    assert by_fw["beta"]["open"] == {
+        "material_weakness": 1,
+        "significant_deficiency": 1,
+        "deficiency": 0,
+    }
+    assert (
+        by_fw["beta"]["material_weakness"] is True and by_fw["alpha"]["material_weakness"] is False
+    )
+    text = cli("findings").out
+    first = text.splitlines()[0]
+    assert first == "Beta: 1 open material weakness (#2 C4)"
+    assert "Beta: 1 material weakness, 1 significant deficiency, 0 deficiencies" in text
+    status = cli("status").out
+    assert status.splitlines()[0] == "Beta: 1 open material weakness (#2 C4)"
+    r = cli("finding", "update", "2", "--status", "remediated")  # default: today
+    assert r.code == 0 and ", today" in r.out
+    r = cli("finding", "update", "2")
+    assert r.code == 2 and "nothing to change" in r.err
+    r = cli("finding", "add", "C2", "--severity", "minor", "--summary", "x")
+    assert r.code == 2 and "invalid choice: 'minor'" in r.err
+
+
+def test_sox_material_weakness_means_icfr_is_not_effective(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "sox.db"
+
+    def run(*args: str) -> tuple[int, str]:
+        try:
+            code = cli_run(["--db", str(db), *args])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        return code, capsys.readouterr().out
+
+    assert (
+        run(
+            "period",
+            "add",
+            "FY2027",
+            "--framework",
+            "sox",
+            "--start",
+            "2027-01-01",
+            "--end",
+            "2027-12-31",
+        )[0]
+        == 0
+    )
+    code, out = run(
+        "finding",
+        "add",
+        "AC-04",
+        "--severity",
+        "material_weakness",
+        "--summary",
+        "terminated users kept access",
+    )
+    assert code == 0 and "ICFR cannot be concluded effective" in out
+    code, out = run("status")
+    assert out.splitlines()[0] == "SOX: 1 open material weakness (#1 AC-04): ICFR is not effective"
+    code, out = run("period", "list", "--json")
+    assert json.loads(out)["periods"][0]["as_of"] == "2027-12-31"  # SOX: as of the end
+
+
+# -- sampling ---------------------------------------------------------------------------------
+
+
+def test_sampling_prints_the_table_in_force(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = cli("sampling")
+    assert r.code == 0 and "built-in table" in r.out
+    assert re.search(r"^monthly +2 +3 +5 *$", r.out, re.MULTILINE)
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(cfg))
+    (cfg / "sampling.yaml").write_text(
+        "frequencies:\n  quarterly: {low: 3, moderate: 3, high: 4}\n"
+    )
+    doc = cli("sampling", "--control", "C2", "--json").json()
+    assert doc["table"]["source"] == str(cfg / "sampling.yaml")
+    assert doc["table"]["overridden"] == ["quarterly"] and doc["control"]["required"] == 3
+    _period(cli)
+    r = cli("test", "operating", "C2")
+    assert "3 sample(s) required" in r.out and "(sampling.yaml)" in r.out
+    (cfg / "sampling.yaml").write_text("frequencies:\n  quarterly: {low: two}\n")
+    r = cli("sampling")
+    assert r.code == 2 and f"{cfg / 'sampling.yaml'}:2:" in r.err
+    r = cli("test", "operating", "C2", "--risk", "high")
+    assert r.code == 2 and "sampling.yaml:2:" in r.err
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+
+def test_exports_include_tests_samples_findings_and_coverage(cli: Cli, tmp_path: Path) -> None:
+    _period(cli)
+    cli("mark", "C2", "effective")
+    cli("test", "design", "C2", "--date", "2027-01-15", "--by", "Ana", "--conclusion", "effective")
+    cli("sample", "add", "C2", "--date", "2027-01-31", "--result", "pass")
+    cli("sample", "add", "C2", "--date", "2027-02-28", "--result", "exception", "--notes", "late")
+    cli("finding", "add", "C2", "--sample", "2", "--severity", "deficiency", "--summary", "late")
+    out = tmp_path / "binder.md"
+    assert cli("export", "-o", str(out), "--lens", "operating").code == 0
+    md = out.read_text()
+    assert f"| Audit periods | alpha: {P} (2027-01-01 to 2027-09-30); beta: none |" in md
+    assert "## Control testing" in md and "### Effective, unsupported" in md
+    assert "- `C2`: 1 of 2 samples; open exception(s): sample \\#2; open finding(s): \\#1" in md
+    assert "#### Samples" in md and "### Findings" in md and "### Period coverage" in md
+    assert "Q2 NOT covered" in md
+    doc = json.loads(cli("export", "--format", "json", "-o", "-", "--lens", "operating").out)
+    t = doc["testing"]
+    assert t["backed_rule"] is True and t["current"] == {"alpha": P, "beta": None}
+    assert t["controls"][0]["operating"]["exceptions_open"] == [2]
+    assert t["controls"][0]["coverage"]["uncovered"] == ["Q2", "Q3"]
+    assert t["findings"][0]["severity"] == "deficiency"
+    assert doc["frameworks"][0]["controls_ready"] == 0  # unsupported: not counted as ready
+    csv_text = cli("export", "--format", "csv", "-o", "-", "--lens", "operating").out
+    import csv
+    import io
+
+    c2 = next(r for r in csv.DictReader(io.StringIO(csv_text)) if r["control"] == "C2")
+    assert (c2["backing"], c2["tests"], c2["open_findings"]) == (
+        "unsupported",
+        f"{P}: design passed, 1/2 passed",
+        "1",
+    )
+    html = cli("export", "--format", "html", "-o", "-", "--lens", "operating").out
+    assert '<h2 id="testing">Control testing</h2>' in html and "<h3>Samples</h3>" in html
+    assert "Q2 (2027-04-01 to 2027-06-30) has no evidence or sample" in html
+    xlsx = tmp_path / "review.xlsx"
+    assert cli("export", "-o", str(xlsx)).code == 0
+    from openpyxl import load_workbook
+
+    sheets = load_workbook(xlsx).sheetnames
+    assert {"Testing", "Tests", "Samples", "Findings"} <= set(sheets)
+    # Every field of the testing section is documented in docs/json.md.
+    documented = set(
+        re.findall(
+            r"`([a-z0-9_]+)`", (Path(__file__).parent.parent / "docs" / "json.md").read_text()
+        )
+    )
+
+    def keys(obj: Any, found: set[str]) -> set[str]:
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                found.add(k)
+                keys(v, found)
+        elif isinstance(obj, list):
+            for item in obj:
+                keys(item, found)
+        return found
+
+    from workbench.core.catalog.model import FREQUENCIES
+
+    data_keys = {"alpha", "beta", *FREQUENCIES}  # framework ids and frequencies used as keys
+    assert keys(t, set()) - documented - data_keys == set()
+    for args in (
+        ("test", "show", "C2", "--json"),
+        ("period", "show", "--json"),
+        ("findings", "--json"),
+        ("sampling", "--control", "C2", "--json"),
+        ("period", "list", "--json"),
+    ):
+        assert keys(cli(*args).json(), set()) - documented - data_keys == set(), args
