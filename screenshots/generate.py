@@ -49,6 +49,16 @@ async def shoot(tmp: Path) -> list[Path]:
         await pilot.press("question_mark")
         await pilot.pause()
         save("help")
+        await pilot.press("escape", "escape")
+        finding = app.workspace.backing.findings(open_only=True)[0]
+        app.browse_screen.go_to_control(finding.control_id)
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        save("testing")
+        await pilot.press("escape", "F")
+        await pilot.pause()
+        save("findings")
     store.close()
     return written
 

@@ -339,3 +339,21 @@ def test_readiness_without_the_rule_is_unchanged(mini: CatalogSet, ws: Workspace
     assert plain.is_ready("C2")
     ws.set_lens("operating")
     assert not ws.readiness.is_ready("C2")
+
+
+def test_a_finding_counts_only_for_frameworks_its_control_serves(tmp_path, mini) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from workbench.core.store import Store
+    from workbench.core.workspace import Workspace
+
+    with Store.open(tmp_path / "f.db") as store:
+        ws = Workspace(mini, store, "t")
+        ws.add_period("P", ["alpha", "beta"], date(2027, 1, 1), date(2027, 12, 31), use=True)
+        sample, _ = ws.add_sample(
+            "C4", result="exception", occurred_on=date(2027, 2, 1)
+        )  # beta only
+        ws.add_finding("C4", severity="material_weakness", summary="x", samples=[sample.id])
+        assert ws.backing.severity_counts("beta")["material_weakness"] == 1
+        assert ws.backing.severity_counts("alpha")["material_weakness"] == 0
+        assert ws.backed("alpha").material_weaknesses == ()

@@ -114,7 +114,75 @@ def seed_demo(store: Store, catalog: CatalogSet, seed: int = 2027) -> int:
             justification="Fully cloud-hosted: no offices with server rooms; relies on the "
             "cloud provider's SOC 2 report for physical security.",
         )
+    seed_testing(store, catalog, rng)
     return touched
+
+
+def seed_testing(store: Store, catalog: CatalogSet, rng: random.Random) -> None:
+    """A Type II / SOX period under way: some effective claims backed by tests, some not yet,
+    an exception classified as a finding and one finding already remediated."""
+    from workbench.core.workspace import Workspace
+
+    if not {"soc2", "sox"} <= set(catalog.frameworks):
+        return
+    ws = Workspace(catalog, store, ACTORS[1])
+    ws.add_period(
+        "FY2026 SOC 2 Type II + SOX",
+        ["soc2", "sox"],
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+        as_of=date(2026, 12, 31),
+        use=True,
+    )
+    effective = [cid for cid, st in store.states().items() if st.status == "effective"]
+    for i, cid in enumerate(effective):
+        ws.record_design_test(
+            cid,
+            performed_on=date(2026, 2, 10),
+            performer=PEOPLE["compliance"],
+            conclusion="effective",
+            notes="Walkthrough of one instance with the control owner.",
+        )
+        if i % 4 == 3:
+            continue  # effective, but nobody has tested it yet: "effective, unsupported"
+        required = ws.sample_size(cid).required
+        done = required if i % 5 else max(1, required // 2)  # a few are still short
+        days = sorted(rng.sample(range(10, 350), done))
+        for n, day in enumerate(days):
+            occurred = date(2026, 1, 1) + timedelta(days=day)
+            ws.add_sample(cid, result="pass", occurred_on=occurred, ref=f"{cid}-S{n + 1:02d}")
+    finance = [c for c in effective if catalog.frameworks_of(c) == {"sox"}]
+    if finance:
+        sample, _ = ws.add_sample(
+            finance[0],
+            result="exception",
+            occurred_on=date(2026, 9, 30),
+            notes="Entry above threshold posted without the second approval.",
+        )
+        ws.add_finding(
+            finance[0],
+            severity="significant_deficiency",
+            summary="Second approval did not operate for one item above threshold",
+            samples=[sample.id],
+            owner=PEOPLE["finance"],
+            due=date(2027, 4, 30),
+        )
+    if "AC-03" in catalog.controls and "AC-03" in effective:
+        sample, _ = ws.add_sample(
+            "AC-03",
+            result="exception",
+            occurred_on=date(2026, 4, 20),
+            notes="Leaver's VPN account disabled 6 days after the last day.",
+        )
+        finding = ws.add_finding(
+            "AC-03",
+            severity="deficiency",
+            summary="Late removal of one leaver's remote access",
+            samples=[sample.id],
+            owner=PEOPLE["security"],
+            due=date(2026, 6, 30),
+        )
+        ws.update_finding(finding.id, status="remediated", remediated_on=date(2026, 6, 1))
 
 
 def open_demo(path: Path, catalog: CatalogSet, reset: bool = False) -> Store:

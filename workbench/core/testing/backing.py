@@ -387,14 +387,22 @@ class Backing:
                 continue
             if severity is not None and f.severity != severity:
                 continue
-            if framework_id is not None:
-                period = self._periods.get(f.period)
-                if period is None or framework_id not in period.frameworks:
-                    continue
+            if framework_id is not None and not self._serves(framework_id, f.period, f.control_id):
+                continue
             out.append(f)
         rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
         out.sort(key=lambda f: (rank.get(f.severity, 99), f.id))
         return out
+
+    def _serves(self, framework_id: str, period_name: str, control_id: str) -> bool:
+        """A finding or sample counts for a framework when its period serves the framework and
+        its control maps to it (a SOX-only control's finding is not a SOC 2 finding)."""
+        period = self._periods.get(period_name)
+        return (
+            period is not None
+            and framework_id in period.frameworks
+            and framework_id in self.catalog.frameworks_of(control_id)
+        )
 
     def severity_counts(self, framework_id: str | None = None) -> dict[str, int]:
         counts = dict.fromkeys(SEVERITY_ORDER, 0)
@@ -409,10 +417,8 @@ class Backing:
         for s in self.records.samples:
             if not s.exception or s.id in cited:
                 continue
-            if framework_id is not None:
-                period = self._periods.get(s.period)
-                if period is None or framework_id not in period.frameworks:
-                    continue
+            if framework_id is not None and not self._serves(framework_id, s.period, s.control_id):
+                continue
             out.append(s)
         return out
 
