@@ -82,7 +82,7 @@ def figures_table(readiness: Readiness, framework_id: str, width: int) -> Render
         if not g.in_scope:
             table.add_row(label, Text("out of scope", style="dim"), "", "")
             continue
-        table.add_row(label, bar(g.readiness_pct, bar_w), _pct(g), f"{g.met}/{g.applicable}")
+        table.add_row(label, bar(g.readiness_pct, bar_w - 1), _pct(g), f"{g.met}/{g.applicable}")
     return Group(head, counts, table)
 
 
