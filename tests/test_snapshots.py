@@ -57,3 +57,15 @@ def test_browse_light_theme(snap_compare, demo_app) -> None:  # type: ignore[no-
         await _settle(pilot)
 
     assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=light)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_control_test_screen(snap_compare, demo_app, size) -> None:  # type: ignore[no-untyped-def]
+    async def go(pilot) -> None:  # type: ignore[no-untyped-def]
+        finding = pilot.app.workspace.backing.findings(open_only=True)[0]
+        pilot.app.browse_screen.go_to_control(finding.control_id)
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=size, run_before=go)

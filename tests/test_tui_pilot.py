@@ -434,3 +434,19 @@ async def test_record_a_type_ii_test_with_keys(workspace_factory) -> None:  # ty
         await pilot.press("escape", "r")
         assert "tests FY2027" in text_of(app.screen.query_one("#figures-body", Static))
     assert ws.store.verify().ok
+
+
+async def test_unsupported_claim_opens_its_test(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    from workbench.tui.screens.testing import TestScreen
+
+    ws = workspace_factory(demo=True)
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        unsupported = app.screen.query_one("#unsupported", OptionList)
+        assert unsupported.option_count > 0
+        unsupported.focus()
+        unsupported.highlighted = 0
+        expected = unsupported.get_option_at_index(0).id.split("|")[1]
+        await pilot.press("enter")
+        assert isinstance(app.screen, TestScreen) and app.screen.control_id == expected
