@@ -450,3 +450,21 @@ async def test_unsupported_claim_opens_its_test(workspace_factory) -> None:  # t
         expected = unsupported.get_option_at_index(0).id.split("|")[1]
         await pilot.press("enter")
         assert isinstance(app.screen, TestScreen) and app.screen.control_id == expected
+
+
+async def test_vanished_database_refuses_writes(workspace_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        cid = _list(app).current
+        db = tmp_path / "wb.db"
+        moved = tmp_path / "moved.db"
+        db.rename(moved)
+        await pilot.pause(0.3)
+        assert any("moved, deleted or replaced" in str(n.message) for n in app._notifications)
+        await pilot.press("e")
+        assert ws.readiness.status(cid) == "not_started"  # nothing pretended to be saved
+        moved.rename(db)
+        await pilot.pause(0.3)
+        await pilot.press("e")
+        assert ws.store.state(cid).status == "effective"

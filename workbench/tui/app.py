@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -40,6 +41,8 @@ class WorkbenchApp(App[None]):
         self.watch_interval = watch_interval
         self._seen_version: int | None = None
         self._watch_failed = False
+        self._db_identity = self._identity()
+        self._db_gone_reported = False
         self.browse_screen = BrowseScreen(workspace)
 
     def on_mount(self) -> None:
@@ -74,7 +77,37 @@ class WorkbenchApp(App[None]):
         """Our own commit changed data_version: remember it so we don't reload for it."""
         self._seen_version = self._data_version()
 
+    def _identity(self) -> tuple[int, int] | None:
+        path = self.workspace.store.path
+        try:
+            st = os.stat(path) if path is not None else None
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino) if st is not None else None
+
+    def database_problem(self) -> str | None:
+        """The database file was deleted or replaced under us: an open SQLite connection would
+        go on writing to the old, unlinked file, and those changes would be lost."""
+        path = self.workspace.store.path
+        if path is None or self._db_identity is None:
+            return None
+        if self._identity() != self._db_identity:
+            return (
+                f"the database file {path} was moved, deleted or replaced while open; "
+                "changes are not saved: restore the file or restart workbench"
+            )
+        return None
+
     def check_external_changes(self) -> None:
+        problem = self.database_problem()
+        if problem is not None:
+            if not self._db_gone_reported:
+                self._db_gone_reported = True
+                self.notify(problem, severity="error", timeout=30)
+            return
+        if self._db_gone_reported:
+            self._db_gone_reported = False
+            self.notify("Database file is back", timeout=3)
         version = self._data_version()
         if version is None or version == self._seen_version:
             return

@@ -278,6 +278,10 @@ class BrowseScreen(Screen[None]):
 
     def _run(self, what: str, change: Any) -> bool:
         """Run one change; a store problem becomes a notification, never a crash."""
+        problem = self.wb.database_problem()
+        if problem is not None:
+            self.notify(f"{what} refused: {problem}", severity="error", timeout=10)
+            return False
         try:
             change()
         except (StoreError, ValueError) as exc:

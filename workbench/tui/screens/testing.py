@@ -182,6 +182,11 @@ class TestScreen(Screen[None]):
 
     # -- actions ---------------------------------------------------------------------------
     def _run(self, what: str, change: Any) -> bool:
+        check = getattr(self.app, "database_problem", None)
+        problem = check() if check is not None else None
+        if problem is not None:
+            self.notify(f"{what} refused: {problem}", severity="error", timeout=10)
+            return False
         try:
             change()
         except (StoreError, ValueError) as exc:
