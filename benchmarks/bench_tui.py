@@ -214,16 +214,22 @@ def main() -> None:
         big_db = tmp / "big.db"
         Store.open(big_db).close()
         if have_tmux:
-            first = tmux_cold_start(
-                ["--catalogs", str(big_dir), "--db", str(big_db)], env, "ELC-01", 1
-            )
+            # A fresh cache directory per run: every run parses and validates the catalog.
+            first: list[float] = []
+            for run in range(opts.runs):
+                fresh = {**env, "WORKBENCH_CACHE_DIR": str(tmp / f"cache-first-{run}")}
+                first += tmux_cold_start(
+                    ["--catalogs", str(big_dir), "--db", str(big_db)], fresh, "ELC-01", 1
+                )
             warm = tmux_cold_start(
                 ["--catalogs", str(big_dir), "--db", str(big_db)], env, "ELC-01", opts.runs
             )
             print(
                 f"10,000 controls: first start after a catalog change (parse + validate) "
-                f"{first[0] * 1000:.0f} ms; cold start with the catalog cache "
-                f"median {statistics.median(warm) * 1000:.0f} ms over {opts.runs} runs"
+                f"median {statistics.median(first) * 1000:.0f} ms "
+                f"(min {min(first) * 1000:.0f}, max {max(first) * 1000:.0f}); "
+                f"cold start with the catalog cache median {statistics.median(warm) * 1000:.0f} ms "
+                f"over {opts.runs} runs"
             )
         big_catalog = load_catalogs([big_dir])
         with Store.open(big_db) as store:

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from .fastyaml import Unsupported, fast_load
+from .gcpause import gc_paused
 from .model import (
     CONTROL_TYPES,
     FREQUENCIES,
@@ -114,7 +116,8 @@ class _File:
         default_factory=list
     )
     controls: list[tuple[dict[str, Any], Source]] = field(default_factory=list)
-    refs: list[tuple[str, str, dict[str, Any], Source, str]] = field(default_factory=list)
+    # (control, framework, requirement, relationship, rationale, line, list path, index)
+    refs: list[tuple[str, str, str, str | None, str, int, str, int]] = field(default_factory=list)
     mapping_controls: list[tuple[str, Source, str]] = field(default_factory=list)
 
     def add(self, line: int, path: str, message: str) -> None:
@@ -209,6 +212,14 @@ def _items(f: _File, value: Any, path: str) -> Iterable[tuple[int, Any, int, str
     ]
 
 
+def _parse(text: str) -> Any:
+    """The fast reader when the text stays within its part of YAML, else PyYAML."""
+    try:
+        return fast_load(text)
+    except Unsupported:
+        return load_yaml(text)
+
+
 def _read_file(path: Path, display: str) -> _File:
     f = _File(display, [])
     try:
@@ -220,7 +231,7 @@ def _read_file(path: Path, display: str) -> _File:
         f.add(1, "", f"cannot read file: {exc.strerror or exc}")
         return f
     try:
-        data = load_yaml(text)
+        data = _parse(text)
     except DuplicateKeyError as exc:
         f.add(exc.line, exc.key, "duplicate key in the same mapping")
         return f
@@ -306,22 +317,38 @@ def _read_satisfies(f: _File, control_id: str, raw: Any, path: str, owner: Any) 
         if not isinstance(refs, list):
             f.add(fw_line, fw_path, f"expected a list of requirement ids, found {_describe(refs)}")
             continue
-        for _, ref, ref_line, p in _items(f, refs, fw_path):
-            if isinstance(ref, str):
+        # The hot loop of a big catalog: paths are only formatted for a problem.
+        lines = refs.item_lines if isinstance(refs, LList) else []
+        default_line = getattr(refs, "line", fw_line)
+        fw_key = str(fw_id)
+        for idx, ref in enumerate(refs):
+            ref_line = lines[idx] if idx < len(lines) else default_line
+            if type(ref) is str:
                 if not ref.strip():
-                    f.add(ref_line, p, "must not be empty")
+                    f.add(ref_line, f"{fw_path}[{idx}]", "must not be empty")
                     continue
-                entry: dict[str, Any] = {"id": ref}
+                f.refs.append((control_id, fw_key, ref, None, "", ref_line, fw_path, idx))
             elif isinstance(ref, dict):
-                entry = _fields(f, ref, p, ref_line, REF_FIELDS)
-                if "id" not in entry:
-                    continue
+                entry = _fields(f, ref, f"{fw_path}[{idx}]", ref_line, REF_FIELDS)
+                if "id" in entry:
+                    f.refs.append(
+                        (
+                            control_id,
+                            fw_key,
+                            entry["id"],
+                            entry.get("relationship"),
+                            entry.get("rationale", ""),
+                            ref_line,
+                            fw_path,
+                            idx,
+                        )
+                    )
             else:
                 f.add(
-                    ref_line, p, f"expected a requirement id or a mapping, found {_describe(ref)}"
+                    ref_line,
+                    f"{fw_path}[{idx}]",
+                    f"expected a requirement id or a mapping, found {_describe(ref)}",
                 )
-                continue
-            f.refs.append((control_id, str(fw_id), entry, Source(f.name, ref_line), p))
 
 
 def _merge(files: Sequence[_File]) -> CatalogSet:
@@ -392,60 +419,51 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
                 problems.append(Problem(src.file, src.line, path, f"unknown control {cid!r}"))
 
     mappings: list[MappingRef] = []
-    seen_maps: dict[tuple[str, str, str], Source] = {}
+    seen_maps: dict[tuple[str, str, str], tuple[str, int]] = {}
     for f in files:
-        for cid, fw_id, entry, src, path in f.refs:
+        name = f.name
+        for cid, fw_id, rid, relationship, rationale, line, list_path, idx in f.refs:
             fw_obj = frameworks.get(fw_id)
             if fw_obj is None:
                 known = ", ".join(sorted(frameworks)) or "none"
                 problems.append(
-                    Problem(
-                        src.file,
-                        src.line,
-                        path.rsplit("[", 1)[0],
-                        f"unknown framework {fw_id!r} (known: {known})",
-                    )
+                    Problem(name, line, list_path, f"unknown framework {fw_id!r} (known: {known})")
                 )
                 continue
-            rid = entry["id"]
             node = fw_obj.nodes.get(rid)
+            path = f"{list_path}[{idx}]"
             if node is None:
                 problems.append(
-                    Problem(
-                        src.file,
-                        src.line,
-                        path,
-                        f"unknown requirement {rid!r} in framework {fw_id!r}",
-                    )
+                    Problem(name, line, path, f"unknown requirement {rid!r} in framework {fw_id!r}")
                 )
                 continue
-            if node.is_group:
+            if node.kind == "group":
                 problems.append(
                     Problem(
-                        src.file,
-                        src.line,
+                        name,
+                        line,
                         path,
                         f"{rid!r} is a group, not a requirement: map to one of its requirements",
                     )
                 )
                 continue
             mkey = (cid, fw_id, rid)
-            if mkey in seen_maps:
+            first = seen_maps.get(mkey)
+            if first is not None:
                 problems.append(
                     Problem(
-                        src.file,
-                        src.line,
+                        name,
+                        line,
                         path,
-                        f"duplicate mapping of {cid} to {fw_id} {rid} (first at {seen_maps[mkey]})",
+                        f"duplicate mapping of {cid} to {fw_id} {rid} "
+                        f"(first at {first[0]}:{first[1]})",
                     )
                 )
                 continue
-            seen_maps[mkey] = src
+            seen_maps[mkey] = (name, line)
             if cid in controls:
                 mappings.append(
-                    MappingRef(
-                        cid, fw_id, rid, entry.get("relationship"), entry.get("rationale", ""), src
-                    )
+                    MappingRef(cid, fw_id, rid, relationship, rationale, Source(name, line))
                 )
 
     if problems:
@@ -559,5 +577,6 @@ def _build_framework(
 
 def load_catalog_files(paths: Sequence[Path], display: Callable[[Path], str] = str) -> CatalogSet:
     """Load and merge catalog files, in order. Raises CatalogError with every problem found."""
-    files = [_read_file(p, display(p)) for p in paths]
-    return _merge(files)
+    with gc_paused():
+        files = [_read_file(p, display(p)) for p in paths]
+        return _merge(files)

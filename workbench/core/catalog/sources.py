@@ -79,5 +79,5 @@ def load_catalogs(
     if cached is not None:
         return cached
     loaded = load_catalog_files(files, display_path)
-    cache.write(key, loaded)
+    cache.write_soon(key, loaded)
     return loaded
