@@ -33,6 +33,7 @@ from workbench.core.store import (
     StaleVersionError,
     Store,
     StoreError,
+    UndoConflict,
     UnknownControlError,
     ValidationError,
     parse_date,
@@ -545,7 +546,11 @@ def test_undo_reverts_a_whole_action_and_redo(store: Store) -> None:
     store.mark(["C1"], "in_progress", actor="a", owner="Ann")
     mark = store.mark(["C1", "C2"], "effective", actor="a", note="done")
     assert [e.seq for e in store.undo_preview()] == [e.seq for e in mark]
-    undo = store.undo(actor="b")
+    assert [e.seq for e in store.undo_preview("a")] == [e.seq for e in mark]
+    assert store.undo_preview("b") == []
+    with pytest.raises(NothingToUndo, match="b has made no changes"):
+        store.undo(actor="b")
+    undo = store.undo(actor="b", anyone=True)
     assert {e.action for e in undo} == {3} and {e.undoes for e in undo} == {2}
     assert all(e.actor == "b" for e in undo)
     assert [(e.control_id, e.field, e.old_value, e.new_value) for e in undo] == [
@@ -586,6 +591,45 @@ def test_undo_evidence_and_settings(store: Store) -> None:
     store.undo(actor="a")
     assert "new" not in store.settings()
     assert store.verify().ok
+
+
+def test_undo_takes_back_only_your_own_last_change(store: Store) -> None:
+    store.mark(["C1"], "in_progress", actor="ann")
+    store.mark(["C2"], "implemented", actor="bob")  # another session, later
+    undo = store.undo(actor="ann")
+    assert [(e.control_id, e.new_value) for e in undo] == [("C1", "not_started")]
+    assert store.state("C2").status is Status.IMPLEMENTED  # bob's change stands
+    store.undo(actor="ann")  # redo of ann's undo
+    assert store.state("C1").status is Status.IN_PROGRESS
+    assert store.verify().ok
+
+
+def test_undo_that_would_overwrite_a_later_change_is_refused(store: Store) -> None:
+    store.mark(["C1", "C2"], "in_progress", actor="ann", note="started")
+    store.update("C2", actor="bob", notes="bob's note")
+    store.add_evidence("C1", "https://a.example", actor="bob")  # not what ann changed
+    before = len(store.history())
+    with pytest.raises(UndoConflict) as caught:
+        store.undo(actor="ann")
+    message = str(caught.value)
+    assert "C2 notes" in message and "bob" in message and "Nothing was written" in message
+    assert len(store.history()) == before
+    assert store.state("C1").status is Status.IN_PROGRESS
+    assert store.state("C2").notes == "bob's note"
+    # bob undoes his own evidence, then his note: ann's undo then goes through
+    store.undo(actor="bob")
+    store.undo(actor="bob")
+    with pytest.raises(UndoConflict):  # bob's undo events changed C2 notes after ann
+        store.undo(actor="ann")
+    assert store.verify().ok
+
+
+def test_evidence_added_by_others_does_not_block_undo(store: Store) -> None:
+    mine = store.add_evidence("C1", "https://mine.example", actor="ann")
+    theirs = store.add_evidence("C1", "https://theirs.example", actor="bob")
+    store.undo(actor="ann")
+    assert [e.id for e in store.evidence()] == [theirs.id]
+    assert mine.id != theirs.id
 
 
 def test_nothing_to_undo(store: Store) -> None:

@@ -388,6 +388,22 @@ def test_undo_and_redo(cli: Cli, db: Path) -> None:
     assert cli("verify").code == 0
 
 
+def test_undo_is_yours_unless_anyone(cli: Cli, db: Path) -> None:
+    cli("--actor", "alice", "mark", "C1", "in_progress")
+    cli("--actor", "bob", "mark", "C1", "implemented")
+    r = cli("--actor", "carol", "undo")
+    assert r.code == 2 and "carol has made no changes" in r.err
+    r = cli("--actor", "alice", "undo")  # bob changed C1 status since
+    assert r.code == 2 and "C1 status was changed again since, by bob" in r.err
+    assert "Traceback" not in r.err
+    r = cli("--actor", "carol", "undo", "--anyone")  # bob's change, the latest
+    assert r.code == 0, r.err
+    assert "by bob" in r.out
+    with Store.open(db) as store:
+        assert store.state("C1").status == "in_progress"
+        assert store.history()[-1].actor == "carol"
+
+
 def test_undo_with_nothing_to_undo(cli: Cli, db: Path) -> None:
     r = cli("undo")
     assert r.code == 2 and "no workbench database" in r.err

@@ -94,6 +94,21 @@ async def test_undo_restores_previous_status(workspace_factory) -> None:  # type
         assert ws.store.verify().ok
 
 
+async def test_undo_never_overwrites_another_sessions_later_change(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        cid = _list(app).current
+        await pilot.press("i")
+        ws.store.mark([cid], "deficient", actor="someone-else")  # a second session
+        await pilot.pause(0.3)
+        await pilot.press("z")
+        await pilot.pause()
+        assert any("changed again since" in str(n.message) for n in app._notifications)
+        assert ws.store.state(cid).status == "deficient"
+        assert ws.readiness.status(cid) == "deficient"
+
+
 async def test_search_as_you_type(workspace_factory) -> None:  # type: ignore[no-untyped-def]
     ws = workspace_factory()
     app = WorkbenchApp(ws, watch_interval=0.1)

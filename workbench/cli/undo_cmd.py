@@ -12,10 +12,18 @@ from .store_cmds import actor_of, fmt_at, history_table, open_store, reports_err
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "undo",
-        help="revert the last change (all of it); undo again to redo",
-        description="Revert the most recent change to the database (every control it touched) "
-        "by recording new events that restore the previous values. Nothing is erased from "
+        help="revert your last change (all of it); undo again to redo",
+        description="Revert your most recent change to the database (every control it "
+        "touched) by recording new events that restore the previous values. 'Your' is the "
+        "actor (--actor, WORKBENCH_ACTOR, else the OS user); a change by someone else is not "
+        "touched unless you pass --anyone. If what the change set has been changed again "
+        "since, nothing is written and the later change is named. Nothing is erased from "
         "history. Running undo twice restores the change (redo).",
+    )
+    p.add_argument(
+        "--anyone",
+        action="store_true",
+        help="undo the most recent change whoever made it",
     )
     p.add_argument("--json", action="store_true", help="print the events written as JSON")
     p.set_defaults(handler=run)
@@ -25,8 +33,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     actor = actor_of(args)
     with open_store(args, missing="error") as store:
-        reverted = store.undo_preview()
-        events = store.undo(actor=actor)
+        reverted = store.undo_preview(None if args.anyone else actor)
+        events = store.undo(actor=actor, anyone=args.anyone)
     if args.json:
         print_json(
             {

@@ -144,8 +144,8 @@ BROWSE_COMMANDS: tuple[Command, ...] = (
         "z,ctrl+z",
         "undo",
         "Undo",
-        "history: undo last change",
-        "Undo the last change (a new history event)",
+        "history: undo my last change",
+        "Undo your last change (new history events); z again redoes it",
     ),
     Command(
         "a",

@@ -22,6 +22,7 @@ from .errors import (
     NothingToUndo,
     StaleVersionError,
     StoreError,
+    UndoConflict,
     UnknownControlError,
     ValidationError,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "Store",
     "StoreError",
     "Unchanged",
+    "UndoConflict",
     "UnknownControlError",
     "ValidationError",
     "VerifyResult",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .records import Event
 
 
 class StoreError(Exception):
@@ -54,4 +58,20 @@ class StaleVersionError(StoreError):
 
 
 class NothingToUndo(StoreError):
-    """The history is empty."""
+    """The history holds no change (by this actor) to undo."""
+
+
+class UndoConflict(StoreError):
+    """What the action to undo changed has been changed again since. Nothing was written."""
+
+    def __init__(self, action: int, later: Sequence[Event]) -> None:
+        self.action = action
+        self.later = list(later)
+        first = self.later[0]
+        what = first.field if first.control_id is None else f"{first.control_id} {first.field}"
+        more = f" (and {len(self.later) - 1} more change(s))" if len(self.later) > 1 else ""
+        super().__init__(
+            f"cannot undo action {action}: {what} was changed again since, by {first.actor} "
+            f"at {first.at:%Y-%m-%d %H:%M} UTC (action {first.action}){more}; undoing would "
+            "overwrite that change. Nothing was written."
+        )

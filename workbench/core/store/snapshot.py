@@ -284,8 +284,8 @@ class LazyStore:
     def set_setting(self, key: str, value: str | None, *, actor: str) -> list[Event]:
         return self.real().set_setting(key, value, actor=actor)
 
-    def undo(self, *, actor: str) -> list[Event]:
-        return self.real().undo(actor=actor)
+    def undo(self, *, actor: str, anyone: bool = False) -> list[Event]:
+        return self.real().undo(actor=actor, anyone=anyone)
 
     def check_evidence(self, control_id: str | None = None) -> list[EvidenceCheck]:
         return self.real().check_evidence(control_id)

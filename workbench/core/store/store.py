@@ -28,6 +28,7 @@ from .errors import (
     NothingToUndo,
     StaleVersionError,
     StoreError,
+    UndoConflict,
     UnknownControlError,
     ValidationError,
 )
@@ -378,16 +379,41 @@ class Store(TestingMixin):
                     states[cid] = ControlState(cid)
         return [states[cid] for cid in sorted(states)]
 
-    def undo_preview(self) -> list[Event]:
-        """The events `undo()` would revert (the last action), oldest first; [] if none."""
+    def undo_preview(self, actor: str | None = None) -> list[Event]:
+        """The events `undo()` would revert, oldest first: the last action by `actor`, or by
+        anyone when actor is None; [] if there is none."""
         with self._read() as conn:
-            seq, _hash, action = self._head(conn)
-            if seq == 0:
-                return []
-            rows = conn.execute(
-                select(history).where(history.c.action == action).order_by(history.c.seq)
-            ).mappings()
-            return [_event_from(row) for row in rows]
+            return self._last_action(conn, actor)
+
+    @staticmethod
+    def _last_action(conn: Connection, actor: str | None) -> list[Event]:
+        query = select(history.c.action).order_by(history.c.seq.desc()).limit(1)
+        if actor is not None:
+            query = query.where(history.c.actor == actor)
+        action = conn.execute(query).scalar()
+        if action is None:
+            return []
+        rows = conn.execute(
+            select(history).where(history.c.action == action).order_by(history.c.seq)
+        ).mappings()
+        return [_event_from(row) for row in rows]
+
+    @staticmethod
+    def _undo_key(ev: Event) -> tuple[str | None, str, int | None]:
+        """What an event changed: a control's field, a setting, a testing record, or one
+        evidence item (two people may attach evidence to one control independently)."""
+        if ev.field == EVIDENCE_FIELD:
+            record = json.loads(ev.new_value or ev.old_value or "{}")
+            return (ev.control_id, ev.field, int(record.get("id", 0)))
+        return (ev.control_id, ev.field, None)
+
+    def _undo_conflicts(self, conn: Connection, last: Sequence[Event]) -> list[Event]:
+        """Later events, by anyone, that changed what `last` changed."""
+        touched = {self._undo_key(ev) for ev in last}
+        rows = conn.execute(
+            select(history).where(history.c.seq > last[-1].seq).order_by(history.c.seq)
+        ).mappings()
+        return [ev for ev in map(_event_from, rows) if self._undo_key(ev) in touched]
 
     # -- writing: control state ----------------------------------------------------------------
 
@@ -662,27 +688,28 @@ class Store(TestingMixin):
 
     # -- undo ----------------------------------------------------------------------------------
 
-    def undo(self, *, actor: str) -> list[Event]:
-        """Revert the last action (every event it wrote) by writing new events that restore the
-        previous values. History is never rewritten; undoing an undo is a redo."""
+    def undo(self, *, actor: str, anyone: bool = False) -> list[Event]:
+        """Revert the actor's last action (or anyone's, with `anyone`), every event it wrote,
+        by writing new events that restore the previous values. History is never rewritten;
+        undoing an undo is a redo. When something that action changed has been changed again
+        since (by another session or person), nothing is written: UndoConflict names it."""
         who = self._check_actor(actor)
         with self._write() as conn:
-            seq, _hash, action = self._head(conn)
-            if seq == 0:
-                raise NothingToUndo("nothing to undo: no changes have been recorded yet")
-            last = [
-                _event_from(row)
-                for row in conn.execute(
-                    select(history).where(history.c.action == action).order_by(history.c.seq)
-                ).mappings()
-            ]
+            last = self._last_action(conn, None if anyone else who)
+            if not last:
+                if anyone or self._head(conn)[0] == 0:
+                    raise NothingToUndo("nothing to undo: no changes have been recorded yet")
+                raise NothingToUndo(f"nothing to undo: {who} has made no changes")
+            conflicts = self._undo_conflicts(conn, last)
+            if conflicts:
+                raise UndoConflict(last[0].action, conflicts)
             at = format_at(datetime.now(UTC))
             changes = [
                 _Change(ev.control_id, ev.field, ev.new_value, ev.old_value)
                 for ev in reversed(last)
             ]
             self._apply(conn, changes, who, at)
-            return self._append(conn, who, at, changes, undoes=action)
+            return self._append(conn, who, at, changes, undoes=last[0].action)
 
     def _apply(self, conn: Connection, changes: Sequence[_Change], actor: str, at: str) -> None:
         """Make the tables hold each change's `new` value (used by undo)."""
