@@ -200,6 +200,30 @@ def test_a_sample_outside_the_period_is_rejected(cli: Cli, db: Path) -> None:
     assert _events(db) == before
 
 
+def test_period_edit_moves_dates_and_refuses_to_strand_samples(cli: Cli, db: Path) -> None:
+    _period(cli)
+    assert cli("sample", "add", "C2", "--date", "2027-01-20", "--result", "pass").code == 0
+    before = _events(db)
+    r = cli("period", "edit", P, "--start", "2027-02-01")
+    assert r.code == 2
+    assert "1 recorded sample(s) would fall outside 2027-02-01 to 2027-09-30" in r.err
+    assert "C2 2027-01-20" in r.err and _events(db) == before
+    r = cli("period", "edit", P)
+    assert r.code == 2 and "nothing to change" in r.err
+    r = cli("period", "edit", P, "--end", "2027-13-01")
+    assert r.code == 2 and "YYYY-MM-DD" in r.err
+    assert _events(db) == before
+    r = cli("period", "edit", P, "--end", "2027-12-31", "--as-of", "2027-12-31")
+    assert r.code == 0, r.err
+    assert "changed period" in r.out and "2027-01-01 to 2027-12-31, as of 2027-12-31" in r.out
+    assert _events(db) == before + 1
+    data = cli("period", "edit", P, "--no-as-of", "--json").json()
+    assert data["changed"] is True and data["period"]["as_of"] is None
+    listing = cli("period", "list", "--json").json()
+    assert listing["periods"][0]["end"] == "2027-12-31"
+    assert cli("verify").code == 0
+
+
 def test_status_without_periods_is_as_before(cli: Cli) -> None:
     cli("mark", "C2", "effective")
     design = cli("status").out

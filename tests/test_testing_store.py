@@ -137,6 +137,49 @@ def test_a_sample_outside_the_period_is_rejected(store: Store, db: Path) -> None
     assert _count(db, "test_sample") == 2
 
 
+def test_a_period_edit_is_one_event_and_undo_restores_it(store: Store, db: Path) -> None:
+    _period(store)
+    before = _history(db)
+    period, events = store.update_period(P, actor="bo", end=date(2027, 12, 31))
+    assert (period.start, period.end, period.as_of) == (date(2027, 1, 1), date(2027, 12, 31), None)
+    assert period.created_by == "ana"  # who created it stays
+    assert [(e.field, e.actor) for e in events] == [(f"period:{P}", "bo")]
+    assert json.loads(events[0].old_value or "{}")["end"] == "2027-09-30"
+    assert json.loads(events[0].new_value or "{}")["end"] == "2027-12-31"
+    assert _history(db)[: len(before)] == before
+    # a sample in the added months is now accepted
+    store.add_sample("C1", P, actor="ana", result="pass", occurred_on=date(2027, 11, 2), plan=PLAN)
+    # no change: no event
+    assert store.update_period(P, actor="bo", end=date(2027, 12, 31))[1] == []
+    store.undo(actor="ana")  # the sample
+    store.undo(actor="bo")  # the edit
+    restored = store.period(P)
+    assert restored is not None and restored.end == date(2027, 9, 30)
+    assert store.verify().ok
+
+
+def test_a_period_edit_that_strands_samples_is_refused(store: Store, db: Path) -> None:
+    _period(store)
+    for day in (date(2027, 1, 5), date(2027, 2, 7), date(2027, 9, 1)):
+        store.add_sample("C1", P, actor="ana", result="pass", occurred_on=day, plan=PLAN)
+    before = _history(db)
+    with pytest.raises(ValidationError) as info:
+        store.update_period(P, actor="ana", start=date(2027, 3, 1))
+    message = str(info.value)
+    assert message.startswith("2 recorded sample(s) would fall outside 2027-03-01 to 2027-09-30:")
+    assert "C1 2027-01-05" in message and "C1 2027-02-07" in message
+    assert message.endswith("nothing was changed")
+    with pytest.raises(ValidationError, match="before it starts"):
+        store.update_period(P, actor="ana", end=date(2026, 12, 1))
+    with pytest.raises(ValidationError, match="as-of date 2028-01-01 is outside"):
+        store.update_period(P, actor="ana", as_of=date(2028, 1, 1))
+    with pytest.raises(ValidationError, match="no audit period"):
+        store.update_period("nope", actor="ana", end=date(2027, 12, 31))
+    assert _history(db) == before
+    period = store.period(P)
+    assert period is not None and period.span == "2027-01-01 to 2027-09-30"
+
+
 def test_sample_opens_the_operating_test_in_the_same_action(store: Store, db: Path) -> None:
     _period(store)
     with pytest.raises(ValidationError, match="no operating test"):

@@ -1,4 +1,4 @@
-"""`workbench period add|list|use|show`: named audit periods per framework."""
+"""`workbench period add|edit|list|use|show`: named audit periods per framework."""
 
 from __future__ import annotations
 
@@ -54,6 +54,22 @@ def register(sub: Any) -> None:
     add.add_argument("--json", action="store_true", help="print the period as JSON")
     add.set_defaults(handler=run_add)
 
+    edit = sp.add_parser(
+        "edit",
+        help="move a period's start, end or as-of date",
+        description="Move a period's dates (its name and frameworks stay). A change that would "
+        "leave recorded samples outside the period is refused and names them. The change is a "
+        "history event; `workbench undo` reverts it.",
+    )
+    edit.add_argument("name", metavar="NAME")
+    edit.add_argument("--start", type=date_arg, metavar="YYYY-MM-DD")
+    edit.add_argument("--end", type=date_arg, metavar="YYYY-MM-DD")
+    as_of = edit.add_mutually_exclusive_group()
+    as_of.add_argument("--as-of", type=date_arg, metavar="YYYY-MM-DD")
+    as_of.add_argument("--no-as-of", action="store_true", help="clear the as-of date")
+    edit.add_argument("--json", action="store_true", help="print the period as JSON")
+    edit.set_defaults(handler=run_edit)
+
     ls = sp.add_parser("list", help="every period, and which is current for each framework")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(handler=run_list)
@@ -74,7 +90,7 @@ def register(sub: Any) -> None:
 def _usage(parser: argparse.ArgumentParser) -> Any:
     def show(_args: argparse.Namespace) -> int:
         parser.print_usage(sys.stderr)
-        sys.stderr.write("workbench period: error: choose add, list, use or show\n")
+        sys.stderr.write("workbench period: error: choose add, edit, list, use or show\n")
         return 2
 
     return show
@@ -123,6 +139,31 @@ def run_add(args: argparse.Namespace) -> int:
                     style="dim",
                 )
             )
+    return 0
+
+
+@reports_errors
+def run_edit(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
+    from workbench.core.store import UNCHANGED
+
+    if args.start is None and args.end is None and args.as_of is None and not args.no_as_of:
+        raise CommandError("nothing to change: give --start, --end, --as-of or --no-as-of")
+    with open_workspace(args) as ws:
+        period, events = ws.update_period(
+            args.name.strip(),
+            start=UNCHANGED if args.start is None else args.start,
+            end=UNCHANGED if args.end is None else args.end,
+            as_of=None if args.no_as_of else (UNCHANGED if args.as_of is None else args.as_of),
+        )
+    if args.json:
+        print_json(
+            {"schema": "workbench.period/1", "period": period.to_dict(), "changed": bool(events)}
+        )
+        return 0
+    verb = "changed period " if events else "no change to period "
+    console().print(Text.assemble(verb, (period.label, "bold")))
     return 0
 
 

@@ -262,6 +262,21 @@ class Workspace:
         self.reload()
         return period
 
+    def update_period(
+        self,
+        name: str,
+        *,
+        start: date | Unchanged = UNCHANGED,
+        end: date | Unchanged = UNCHANGED,
+        as_of: date | Unchanged | None = UNCHANGED,
+    ) -> tuple[Period, list[Event]]:
+        period, events = self._writer().update_period(
+            name, actor=self.actor, start=start, end=end, as_of=as_of
+        )
+        if events:
+            self.reload()
+        return period, events
+
     def use_period(self, name: str) -> list[Event]:
         events = self._writer().use_period(name, actor=self.actor)
         if events:

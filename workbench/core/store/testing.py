@@ -335,6 +335,72 @@ class TestingMixin:
             self._append(conn, who, at, changes)
             return Period(label, fws, start, end, as_of, parse_at(at), who)
 
+    def update_period(
+        self,
+        name: str,
+        *,
+        actor: str,
+        start: date | Unchanged = UNCHANGED,
+        end: date | Unchanged = UNCHANGED,
+        as_of: date | Unchanged | None = UNCHANGED,
+    ) -> tuple[Period, list[Event]]:
+        """Move a period's dates or as-of date (the name, its key, stays). A change that would
+        leave recorded samples outside the period is refused, naming them: samples outside
+        their period are refused when recorded, and an edit must not create them either."""
+        who = self._check_actor(actor)
+        with self._write() as conn:
+            before = self._period_for_write(conn, name)
+            new_start = before.start if isinstance(start, Unchanged) else start
+            new_end = before.end if isinstance(end, Unchanged) else end
+            new_as_of = before.as_of if isinstance(as_of, Unchanged) else as_of
+            if new_end < new_start:
+                raise ValidationError(
+                    f"the period would end ({new_end}) before it starts ({new_start}); "
+                    "nothing was changed"
+                )
+            if new_as_of is not None and not new_start <= new_as_of <= new_end:
+                raise ValidationError(
+                    f"the as-of date {new_as_of} is outside the period ({new_start} to "
+                    f"{new_end}); nothing was changed"
+                )
+            outside = conn.execute(
+                select(test_sample.c.id, test_sample.c.control_id, test_sample.c.occurred_on)
+                .where(test_sample.c.period == before.name)
+                .where(test_sample.c.occurred_on.is_not(None))
+                .where(
+                    (test_sample.c.occurred_on < new_start.isoformat())
+                    | (test_sample.c.occurred_on > new_end.isoformat())
+                )
+                .order_by(test_sample.c.occurred_on, test_sample.c.id)
+            ).all()
+            if outside:
+                listed = ", ".join(f"#{r.id} {r.control_id} {r.occurred_on}" for r in outside[:5])
+                more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
+                raise ValidationError(
+                    f"{len(outside)} recorded sample(s) would fall outside {new_start} to "
+                    f"{new_end}: {listed}{more}; remove them first (workbench sample remove) "
+                    "or choose dates that keep them; nothing was changed"
+                )
+            after = Period(
+                before.name,
+                before.frameworks,
+                new_start,
+                new_end,
+                new_as_of,
+                before.created_at,
+                before.created_by,
+            )
+            if after.record() == before.record():
+                return before, []
+            at = self._now()
+            conn.execute(
+                update(audit_period)
+                .where(audit_period.c.name == before.name)
+                .values(**_period_values(after.record()))
+            )
+            change = Change(None, testing_field("period", before.name), _json(before), _json(after))
+            return after, self._append(conn, who, at, [change])
+
     def use_period(self, name: str, *, actor: str) -> list[Event]:
         """Make a period the current one for each of its frameworks (settings
         `period.<framework>`); [] when it already is."""
