@@ -132,6 +132,32 @@ def test_mark_actor_option_and_env(cli: Cli, db: Path, monkeypatch: pytest.Monke
         assert [e.actor for e in store.history()] == ["alice", "bob"]
 
 
+def test_global_options_also_work_after_the_command(cli: Cli, db: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    r = cli("mark", "C1", "in_progress", "--actor", "alice", "--db", str(other), db=None)
+    assert r.code == 0, r.err
+    with Store.open(other) as store:
+        assert [(e.control_id, e.actor) for e in store.history()] == [("C1", "alice")]
+    assert not db.exists()
+    # before and after the command: the one after wins for --db and --actor
+    r = cli("--actor", "bob", "mark", "C2", "effective", "--actor", "carol")
+    assert r.code == 0, r.err
+    with Store.open(db) as store:
+        assert store.history()[-1].actor == "carol"
+    # --catalogs given both before and after the command: both folders are loaded
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "acme.yaml").write_text(
+        'catalog: {id: acme, title: Acme, version: "1"}\n'
+        "controls:\n"
+        "  - {id: ACME-1, title: T, description: D, domain: X, frequency: annual,\n"
+        "     type: preventive, nature: manual}\n",
+        encoding="utf-8",
+    )
+    r = cli("mark", "ACME-1", "C1", "implemented", "--catalogs", str(extra))
+    assert r.code == 0, r.err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -204,6 +230,7 @@ def test_show_json(cli: Cli) -> None:
     }
     assert data["state"]["status"] == "implemented" and data["state"]["version"] == 1
     assert data["evidence"] == [] and len(data["history"]) == 1
+    assert data["testing"] == {"tests": [], "findings": []}
 
 
 def test_show_unknown_control(cli: Cli) -> None:

@@ -224,6 +224,27 @@ def test_period_edit_moves_dates_and_refuses_to_strand_samples(cli: Cli, db: Pat
     assert cli("verify").code == 0
 
 
+def test_show_lists_tests_samples_and_findings(cli: Cli) -> None:
+    _period(cli)
+    assert cli("sample", "add", "C2", "--date", "2027-01-20", "--result", "pass").code == 0
+    r = cli("sample", "add", "C2", "--date", "2027-02-20", "--result", "exception")
+    assert r.code == 0, r.err
+    r = cli("finding", "add", "C2", "--severity", "deficiency", "--summary", "Late review")
+    assert r.code == 0, r.err
+    out = cli("show", "C2").out
+    testing = out[out.index("Testing") : out.index("Recent history")]
+    assert f"period {P}" in testing and "(current for alpha)" in testing
+    assert "operating: 2 of" in testing and "1 exception(s)" in testing
+    assert "deficiency, open" in testing and "Late review" in testing
+    data = cli("show", "C2", "--json").json()["testing"]
+    (test,) = data["tests"]
+    assert test["kind"] == "operating" and [s["result"] for s in test["samples"]] == [
+        "pass",
+        "exception",
+    ]
+    assert [f["summary"] for f in data["findings"]] == ["Late review"]
+
+
 def test_status_without_periods_is_as_before(cli: Cli) -> None:
     cli("mark", "C2", "effective")
     design = cli("status").out

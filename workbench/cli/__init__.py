@@ -53,39 +53,63 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="workbench",
-        description="SOC 2 and SOX controls side by side. With no command, opens the app.",
-    )
+def _add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None:
+    """--db, --catalogs and --actor. Commands accept them too (`workbench mark X effective
+    --db x.db`): there they default to SUPPRESS so that they never undo a value given before
+    the command, and --catalogs collects into its own list, merged in run()."""
+    keep: dict[str, object] = {"default": argparse.SUPPRESS} if nested else {}
     parser.add_argument(
         "--db",
         type=Path,
         metavar="PATH",
         help="database file (default: $WORKBENCH_DB, else workbench.db in the user data dir)",
+        **keep,  # type: ignore[arg-type]
     )
     parser.add_argument(
         "--catalogs",
         type=Path,
         action="append",
-        default=[],
+        dest="command_catalogs" if nested else "catalogs",
         metavar="DIR",
         help="extra catalog folder or file (repeatable); also $WORKBENCH_CATALOGS",
+        **(keep or {"default": []}),  # type: ignore[arg-type]
     )
     parser.add_argument(
         "--actor",
         metavar="NAME",
         help="who makes changes (default: $WORKBENCH_ACTOR, else OS user)",
+        **keep,  # type: ignore[arg-type]
     )
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every command and sub-command parser below `parser`."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += [child, *_commands(child)]
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="workbench",
+        description="SOC 2 and SOX controls side by side. With no command, opens the app.",
+    )
+    _add_global_options(parser, nested=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.register(sub)
+    for command in _commands(parser):
+        _add_global_options(command.add_argument_group("global options"), nested=True)  # type: ignore[arg-type]
     return parser
 
 
 def run(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv))
+    args.catalogs = [*args.catalogs, *getattr(args, "command_catalogs", [])]
     handler = getattr(args, "handler", None)
     try:
         if handler is None:

@@ -1,4 +1,5 @@
-"""`workbench show CONTROL_ID`: the control, its mappings, state, evidence and recent history."""
+"""`workbench show CONTROL_ID`: the control, its mappings, state, evidence, tests and findings,
+and recent history."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from .store_cmds import (
 
 if TYPE_CHECKING:
     from workbench.core.catalog import CatalogSet, Control
-    from workbench.core.store import ControlState, Event, Evidence
+    from workbench.core.store import AuditRecords, ControlState, Event, Evidence
 
 
 def register(sub: Any) -> None:
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         state = store.state(cid)
         items = store.evidence(cid)
         events = store.history(cid, limit=args.history)
+        records = store.audit_records()
     if control is None and not state.recorded and not items and not events:
         check_known([cid], catalogs.controls, changing=False)  # raises, naming close matches
         raise CommandError(f"unknown control ID: {cid}")
@@ -63,12 +65,27 @@ def run(args: argparse.Namespace) -> int:
                 "mappings": mappings,
                 "state": state.to_dict(),
                 "evidence": [item.to_dict() for item in items],
+                "testing": _testing_dict(records, cid),
                 "history": [ev.to_dict() for ev in events],
             }
         )
         return 0
-    _print(catalogs, cid, control, state, items, events)
+    _print(catalogs, cid, control, state, items, events, records)
     return 0
+
+
+def _testing_dict(records: AuditRecords, cid: str) -> dict[str, Any]:
+    tests = [t for t in records.tests if t.control_id == cid]
+    return {
+        "tests": [
+            {
+                **t.to_dict(),
+                "samples": [s.to_dict() for s in records.samples if s.test_id == t.id],
+            }
+            for t in tests
+        ],
+        "findings": [f.to_dict() for f in records.findings if f.control_id == cid],
+    }
 
 
 def _control_dict(control: Control) -> dict[str, Any]:
@@ -112,6 +129,7 @@ def _print(
     state: ControlState,
     items: list[Evidence],
     events: list[Event],
+    records: AuditRecords,
 ) -> None:
     from rich.table import Table
     from rich.text import Text
@@ -193,12 +211,55 @@ def _print(
             line.append(f"  [{period}]", style="dim")
         out.print(line)
 
+    _print_testing(out, records, cid)
+
     out.print()
     out.print(Text("Recent history", style="bold underline"))
     if not events:
         out.print(Text("  no changes recorded", style="dim"))
     else:
         out.print(history_table(events, show_control=False))
+
+
+def _print_testing(out: Any, records: AuditRecords, cid: str) -> None:
+    """Tests per period (design conclusion; operating samples done vs required) and findings;
+    `workbench test show` has the coverage and backing in full."""
+    from rich.text import Text
+
+    from .testing_view import finding_line
+
+    tests = [t for t in records.tests if t.control_id == cid]
+    findings = [f for f in records.findings if f.control_id == cid]
+    out.print()
+    out.print(Text("Testing", style="bold underline"))
+    if not tests and not findings:
+        out.print(Text("  no tests recorded", style="dim"))
+        return
+    for period in dict.fromkeys([t.period for t in tests] + [f.period for f in findings]):
+        current = sorted(fw for fw, name in records.current.items() if name == period)
+        head = Text.assemble("  period ", (period, "bold"))
+        if current:
+            head.append(f"  (current for {', '.join(current)})", style="dim")
+        out.print(head)
+        for t in (t for t in tests if t.period == period):
+            if t.kind == "design":
+                line = Text(f"    #{t.id} design: ")
+                line.append(t.conclusion or "no conclusion", style="bold")
+                when = " ".join(x for x in (str(t.performed_on or ""), t.performer or "") if x)
+                if when:
+                    line.append(f"  {when}", style="dim")
+            else:
+                samples = [s for s in records.samples if s.test_id == t.id]
+                exceptions = sum(1 for s in samples if s.exception)
+                line = Text(f"    #{t.id} operating: {len(samples)} of {t.required} samples")
+                if exceptions:
+                    line.append(f", {exceptions} exception(s)", style="bold red")
+                if t.basis:
+                    line.append(f"  ({t.basis})", style="dim")
+            out.print(line)
+        for f in (f for f in findings if f.period == period):
+            out.print(finding_line(f, indent="    finding "))
+    out.print(Text(f"  coverage and backing: workbench test show {cid}", style="dim"))
 
 
 def _period(item: Evidence) -> str:
