@@ -109,6 +109,19 @@ async def test_undo_never_overwrites_another_sessions_later_change(workspace_fac
         assert ws.readiness.status(cid) == "deficient"
 
 
+async def test_detail_tells_testing_and_evidence_changes_in_words(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory(demo=True)
+    sample = next(iter(ws.backing.records.samples))
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.browse_screen.go_to_control(sample.control_id)
+        await pilot.pause()
+        text = text_of(app.browse_screen.query_one("#detail-body", Static))
+        changes = text[text.index("Last changes") :]
+        assert f"sample #{sample.id}" in changes
+        assert '{"' not in changes  # never a record's raw JSON
+
+
 async def test_search_as_you_type(workspace_factory) -> None:  # type: ignore[no-untyped-def]
     ws = workspace_factory()
     app = WorkbenchApp(ws, watch_interval=0.1)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from workbench.core.store.describe import describe_change
+
 from .common import CommandError, db_target
 
 if TYPE_CHECKING:
@@ -146,38 +148,6 @@ def fmt_at(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-
-
-def _value(value: str | None) -> str:
-    return "(none)" if value is None else value
-
-
-def _evidence_phrase(record_json: str | None) -> str:
-    import json
-
-    try:
-        record = json.loads(record_json or "{}")
-        label = record.get("title") or record.get("ref") or ""
-        return f"#{record['id']} {record['kind']}: {label}"
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return "(unreadable record)"
-
-
-def describe_change(ev: Event) -> str:
-    """One line for a history event, in words."""
-    if ev.field == "evidence":
-        if ev.new_value is not None:
-            return f"evidence added {_evidence_phrase(ev.new_value)}"
-        return f"evidence removed {_evidence_phrase(ev.old_value)}"
-    from workbench.core.store.testing_records import describe_testing_event
-
-    testing = describe_testing_event(ev.field, ev.old_value, ev.new_value)
-    if testing is not None:
-        return testing
-    key = ev.setting_key
-    if key is not None:
-        return f"setting {key}: {_value(ev.old_value)} -> {_value(ev.new_value)}"
-    return f"{ev.field}: {_value(ev.old_value)} -> {_value(ev.new_value)}"
 
 
 def history_table(events: Sequence[Event], *, show_control: bool = True) -> Any:

@@ -32,7 +32,7 @@ class WorkbenchApp(App[None]):
     TITLE = "workbench"
     SUB_TITLE = "SOC 2 and SOX, side by side"
     BINDINGS: ClassVar[list[BindingType]] = bindings(*APP_COMMANDS)
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (180, "-xwide")]  # noqa: RUF012
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, workspace: Workspace, *, watch_interval: float = 0.5) -> None:

@@ -11,7 +11,8 @@ from textual.widgets import Static
 
 from workbench.core.browse import requirement_rows
 from workbench.core.readiness import Readiness
-from workbench.core.store import ControlState, Event, Evidence
+from workbench.core.store import CONTROL_FIELDS, ControlState, Event, Evidence
+from workbench.core.store.describe import describe_change
 from workbench.presentation import (
     SHARED_BADGE,
     SHARED_STYLE,
@@ -94,16 +95,19 @@ def render_control(
         parts.append(Text("Last changes", style="bold"))
         for h in history:
             when = h.at.strftime("%Y-%m-%d %H:%M")
-            parts.append(
-                Text.assemble(
-                    (f"{when} ", "dim"),
-                    (f"{h.actor} ", "italic"),
-                    f"{h.field}: ",
-                    (str(h.old_value or "—"), "dim"),
-                    " → ",
-                    str(h.new_value or "—"),
+            line = Text.assemble((f"{when} ", "dim"), (f"{h.actor} ", "italic"))
+            if h.field in CONTROL_FIELDS:
+                line.append_text(
+                    Text.assemble(
+                        f"{h.field}: ",
+                        (str(h.old_value or "—"), "dim"),
+                        " → ",
+                        str(h.new_value or "—"),
+                    )
                 )
-            )
+            else:  # evidence, tests, samples, findings: in words, not their JSON records
+                line.append(describe_change(h))
+            parts.append(line)
     return Group(*parts)
 
 
