@@ -402,6 +402,22 @@ async def test_theme_toggle(workspace_factory) -> None:  # type: ignore[no-untyp
         dark = app.current_theme.dark
         await pilot.press("ctrl+t")
         assert app.current_theme.dark != dark
+        chosen = app.theme
+        await pilot.pause()
+    # the choice is remembered by the next session
+    from workbench.tui.prefs import load_prefs, prefs_path
+
+    assert load_prefs() == {"theme": chosen}
+    again = WorkbenchApp(ws, watch_interval=3600)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert again.theme == chosen
+    # a damaged preferences file means defaults, not a crash
+    prefs_path().write_text("{not json", encoding="utf-8")
+    third = WorkbenchApp(ws, watch_interval=3600)
+    async with third.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert third.current_theme.dark == dark
 
 
 async def test_record_a_type_ii_test_with_keys(workspace_factory) -> None:  # type: ignore[no-untyped-def]

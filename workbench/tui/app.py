@@ -15,6 +15,7 @@ from workbench.core.store import StoreError
 from workbench.core.workspace import Workspace
 
 from .commands import APP_COMMANDS, NAVIGATION, Command, bindings
+from .prefs import load_prefs, save_pref
 from .screens.browse import BrowseScreen
 from .screens.help import HelpScreen
 from .screens.readiness import ReadinessScreen
@@ -46,6 +47,10 @@ class WorkbenchApp(App[None]):
         self.browse_screen = BrowseScreen(workspace)
 
     def on_mount(self) -> None:
+        theme = load_prefs().get("theme")
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, lambda t: save_pref("theme", t.name))
         self.push_screen(self.browse_screen)
         self._seen_version = self._data_version()
         # A LazyStore served the first screen from a snapshot: load the full store now that
