@@ -126,10 +126,12 @@ class TestScreen(Screen[None]):
         parts += [Text(""), Text("Test of operating effectiveness", style="bold underline")]
         size = ws.sample_size(cid, risk=op.test.risk if op.test else None)
         line = Text()
-        line.append(
-            f"{op.passed} of {op.required} ", style="bold green" if op.sufficient else "bold"
-        )
+        # Before the test is opened, `required` is 0: show what the first sample will plan.
+        required = op.required if op.test is not None else size.required
+        line.append(f"{op.passed} of {required} ", style="bold green" if op.sufficient else "bold")
         line.append("required samples passed")
+        if op.test is None:
+            line.append("  (a: the first sample opens the test)", style="dim")
         if op.not_counted:
             line.append(
                 f"  ({op.not_counted} not counted: before the remediation or undated)", style="dim"
