@@ -89,6 +89,15 @@ def tmux_cold_start(args: list[str], env: dict[str, str], marker: str, runs: int
                     break
                 time.sleep(0.01)
         finally:
+            # Quit as a user does (the app writes a big catalog's cache at exit), then make
+            # sure the session is gone.
+            subprocess.run(["tmux", "send-keys", "-t", session, "q"], capture_output=True)
+            deadline = time.perf_counter() + 10
+            while time.perf_counter() < deadline:
+                alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True)
+                if alive.returncode != 0:
+                    break
+                time.sleep(0.05)
             subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
         if elapsed is None:
             raise RuntimeError("the app did not show its first screen within 30 s")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -38,10 +37,8 @@ def _pickles() -> list[Path]:
 
 
 def _wait_for_pickles(count: int) -> list[Path]:
-    # The cache is written by a detached process: give it a moment.
-    deadline = time.monotonic() + 20
-    while len(found := _pickles()) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
+    found = _pickles()
+    assert len(found) == count, found
     return found
 
 
@@ -94,18 +91,20 @@ def test_a_catalog_that_fails_validation_is_not_cached(tmp_path: Path) -> None:
     assert _pickles() == []
 
 
-def test_with_other_threads_running_the_cache_is_written_in_place(tmp_path: Path) -> None:
-    """Forking with threads alive is unsafe, so then the write happens before returning."""
+def test_a_big_catalog_is_cached_at_exit_not_before_the_first_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "acme.yaml").write_text(CATALOG.replace("TITLE", "First"), encoding="utf-8")
-    stop = threading.Event()
-    worker = threading.Thread(target=stop.wait)
-    worker.start()
-    try:
-        load_catalogs([tmp_path])
-        assert len(_pickles()) == 1
-    finally:
-        stop.set()
-        worker.join()
+    at_exit: list[tuple[object, tuple[object, ...]]] = []
+    monkeypatch.setattr(cache, "DEFER_MIN_CONTROLS", 1)
+    monkeypatch.setattr("atexit.register", lambda fn, *args: at_exit.append((fn, args)))
+    load_catalogs([tmp_path])
+    assert _pickles() == [] and len(at_exit) == 1
+    fn, args = at_exit[0]
+    fn(*args)  # what the interpreter does at exit
+    assert len(_pickles()) == 1
+    _no_parsing(monkeypatch)
+    assert load_catalogs([tmp_path]).controls["ACME-01"].title == "First"
 
 
 def test_only_a_few_catalog_sets_are_kept(tmp_path: Path) -> None:

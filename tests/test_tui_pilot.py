@@ -122,6 +122,23 @@ async def test_detail_tells_testing_and_evidence_changes_in_words(workspace_fact
         assert '{"' not in changes  # never a record's raw JSON
 
 
+async def test_the_collector_is_back_on_once_the_first_screen_is_up(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    """`workbench` starts with the garbage collector off (cli/app_cmd.py); a long session must
+    not run without it."""
+    import gc
+
+    ws = workspace_factory()
+    gc.disable()
+    try:
+        app = WorkbenchApp(ws, watch_interval=3600)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 async def test_search_as_you_type(workspace_factory) -> None:  # type: ignore[no-untyped-def]
     ws = workspace_factory()
     app = WorkbenchApp(ws, watch_interval=0.1)

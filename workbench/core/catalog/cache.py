@@ -1,11 +1,12 @@
 """A cache of validated catalogs, so a big catalog is parsed once, not at every start.
 
 Even with the fast reader (fastyaml.py), parsing and validating a 10,000-control catalog
-takes about 0.6 s; an unchanged set of files is instead read back (about 0.3 s) from a
-pickle written after it last validated.
-The key covers every file's resolved path, size and modification time and the workbench
-version, so an edited, added or removed file always means a fresh parse and validation.
-Only catalogs that validated are cached; the cache lives in the user's cache directory.
+takes about 0.6 s; an unchanged set of files is instead read back (about 0.2 s) from a
+pickle written after it last validated (for a big catalog, when the process exits).
+The key covers every file's resolved path, size and modification time, the names messages
+use for them and the workbench version, so an edited, added or removed file always means a
+fresh parse and validation. Only catalogs that validated are cached; the cache lives in the
+user's cache directory.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import hashlib
 import os
 import pickle
 import tempfile
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from .model import CatalogSet
 
 CACHE_FORMAT = 1
 KEEP = 4  # cache files kept (several catalog sets, e.g. the demo and a real review)
+DEFER_MIN_CONTROLS = 2_000  # from this size on, the cache is written at exit
 
 
 def cache_dir() -> Path:
@@ -34,13 +35,16 @@ def cache_dir() -> Path:
     return user_cache_path("workbench", appauthor=False) / "catalogs"
 
 
-def cache_key(files: Sequence[Path]) -> str:
+def cache_key(files: Sequence[Path], names: Sequence[str]) -> str:
+    """Changes with any file's path, size or modification time, with the names messages use
+    for the files (they are relative to the working directory when below it), and with the
+    workbench version."""
     from workbench import __version__
 
     h = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}".encode())
-    for f in files:
+    for f, name in zip(files, names, strict=True):
         st = f.stat()
-        h.update(f"|{f.resolve()}|{st.st_size}|{st.st_mtime_ns}|{f}".encode())
+        h.update(f"|{f.resolve()}|{st.st_size}|{st.st_mtime_ns}|{f}|{name}".encode())
     return h.hexdigest()[:32]
 
 
@@ -55,29 +59,19 @@ def read(key: str) -> CatalogSet | None:
 
 
 def write_soon(key: str, catalog: CatalogSet) -> None:
-    """Write the cache without holding up the caller's first screen.
+    """Write the cache without holding up the caller's first screen or first output.
 
-    Pickling a 10,000-control catalog takes about 0.35 s. Where the platform forks and no
-    other thread runs (forking then is safe), a detached grandchild process writes it and
-    the caller goes on at once; elsewhere it is written here and now.
+    Pickling a 10,000-control catalog takes about 0.35 s, so a big catalog is written when
+    the process exits (after the app has given the terminal back, or after a command has
+    printed); a small one (the bundled catalogs pickle in a few milliseconds) at once. A
+    process that is killed writes nothing: the next start parses again and caches then.
     """
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if len(catalog.controls) < DEFER_MIN_CONTROLS:
         write(key, catalog)
         return
-    try:
-        pid = os.fork()
-    except OSError:
-        write(key, catalog)
-        return
-    if pid == 0:  # child: fork again so that init, not the caller, reaps the writer
-        try:
-            if os.fork() == 0:
-                write(key, catalog)
-        except BaseException:  # never let the writer's errors reach the terminal
-            pass
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+    import atexit
+
+    atexit.register(write, key, catalog)
 
 
 def write(key: str, catalog: CatalogSet) -> None:

@@ -29,6 +29,8 @@ class Unsupported(Exception):
 
 # A block-mapping key: a plain word (letters, digits, '_', '-', '.', no leading indicator).
 _KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-]*):(?: +|$)")
+# Every line in one pass (in C): indentation, a sequence dash, a key, and the rest.
+_LINE = re.compile(r"^( *)(- +)?(?:([A-Za-z0-9_][A-Za-z0-9_.\-]*):(?: +|$))?(.*)$", re.M)
 _STR = "tag:yaml.org,2002:str"
 _RESOLVERS: dict[Any, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 _CONSTRUCTORS = SafeConstructor.yaml_constructors
@@ -135,17 +137,20 @@ class _Reader:
             raise Unsupported("tabs, other line breaks, a byte-order mark or control characters")
         lines = self.lines = text.split("\n")
         n = self.n = len(lines)
-        inds = self.inds = [len(line) - len(line.lstrip(" ")) for line in lines]
+        toks = self.toks = _LINE.findall(text)
+        if len(toks) != n:  # pragma: no cover - one match per line by construction
+            raise Unsupported("line split mismatch")
+        self.inds = [len(t[0]) for t in toks]
         # nxt[i]: the first line at or after i that is neither blank nor a comment
         nxt = self.nxt = [n] * (n + 1)
         k = n
         for j in range(n - 1, -1, -1):
-            d = inds[j]
-            line = lines[j]
-            if d < len(line) and line[d] != "#":
+            _ind, dash, key, rest = toks[j]
+            if dash or key or (rest and rest[0] != "#"):
                 k = j
             nxt[j] = k
         self.scalars: dict[str, Any] = {}  # catalogs repeat values: resolve each once
+        self.keys: dict[str, str] = {}  # and keys
 
     def resolve(self, s: str) -> Any:
         value = self.scalars.get(s, _MISS)
@@ -204,25 +209,24 @@ class _Reader:
         out.line = i + 1
         item_lines: list[int] = []
         out.item_lines = item_lines
-        lines, inds, nxt, n = self.lines, self.inds, self.nxt, self.n
+        toks, inds, nxt, n = self.toks, self.inds, self.nxt, self.n
         scalars = self.scalars
         while True:
-            line = lines[i]
-            stripped = line[ind + 1 :].lstrip(" ")
-            if not stripped or stripped[0] == "#":
-                raise Unsupported("empty sequence item")
-            if stripped[:2] == "- " or stripped == "-":
-                raise Unsupported("nested sequence on one line")
+            _ind, dash, key, rest = toks[i]
             item_lines.append(i + 1)
-            if _KEY.match(stripped):
-                item, i = self.mapping(i, len(line) - len(stripped))
-            elif self.simple_plain(stripped, i, ind):
-                item = scalars.get(stripped, _MISS)
+            if key:
+                item, i = self.mapping(i, ind + len(dash))
+            elif not rest or rest[0] == "#":
+                raise Unsupported("empty sequence item")
+            elif rest[:2] == "- " or rest == "-":
+                raise Unsupported("nested sequence on one line")
+            elif self.simple_plain(rest, i, ind):
+                item = scalars.get(rest, _MISS)
                 if item is _MISS:
-                    item = self.resolve(stripped)
+                    item = self.resolve(rest)
                 i += 1
             else:
-                item, i = self.value(stripped, i, ind)
+                item, i = self.value(rest, i, ind)
             out.append(item)
             i = nxt[i]
             if i >= n:
@@ -232,32 +236,33 @@ class _Reader:
                 break
             if cur > ind:
                 raise Unsupported("unexpected indentation in a sequence")
-            line = lines[i]
-            if line[ind : ind + 2] != "- " and len(line) != ind + 1:
+            if not toks[i][1]:
+                if self.lines[i][ind] == "-":
+                    raise Unsupported("a dash without a space")
                 break  # a key of the parent mapping, at the parent's indentation
         return out, i
 
     def mapping(self, i: int, col: int) -> tuple[LDict, int]:
-        """A block mapping whose keys stand at column col; the first key is on line i."""
+        """A block mapping whose keys stand at column col; the first key is on line i
+        (after a sequence dash, or at the start of its line)."""
         out = LDict()
         out.line = i + 1
         key_lines: dict[str, int] = {}
         out.key_lines = key_lines
-        lines, inds, nxt, n = self.lines, self.inds, self.nxt, self.n
+        toks, inds, nxt, n = self.toks, self.inds, self.nxt, self.n
         scalars = self.scalars
-        match = _KEY.match
+        resolvers = _RESOLVERS
+        keys = self.keys
+        key: Any
         while True:
-            line = lines[i]
-            m = match(line, col)
-            if m is None:
+            _ind, _dash, key, rest = toks[i]
+            if not key:
                 raise Unsupported("unusual key")
-            key: Any = m.group(1)
-            if key[0] in _RESOLVERS:
-                key = str(self.resolve(key))
+            if key[0] in resolvers:  # "true", "null", "1"... as keys; "title" stays itself
+                key = keys.get(key) or keys.setdefault(key, str(self.resolve(key)))
             if key in out:
                 raise Unsupported("duplicate key: the full parser reports it")
             key_lines[key] = i + 1
-            rest = line[m.end() :]
             if not rest or rest[0] == "#":
                 value, i = self.nested(i + 1, col)
             elif (
@@ -265,7 +270,7 @@ class _Reader:
                 and " #" not in rest
                 and ": " not in rest
                 and rest[-1] not in ": "
-                and (i + 1 == n or inds[i + 1] <= col < len(lines[i + 1]))
+                and (i + 1 == n or inds[i + 1] <= col < len(self.lines[i + 1]))
             ):
                 # the common case: a one-line plain scalar, the next line is not a continuation
                 value = scalars.get(rest, _MISS)
@@ -281,8 +286,7 @@ class _Reader:
             cur = inds[i]
             if cur < col:
                 break
-            line = lines[i]
-            if cur > col or line[col : col + 2] == "- " or len(line) == col + 1:
+            if cur > col or toks[i][1] or self.lines[i][col] == "-":
                 raise Unsupported("unexpected line in a mapping")
         return out, i
 

@@ -74,7 +74,7 @@ def load_catalogs(
         raise CatalogError(problems)
     if not use_cache:
         return load_catalog_files(files, display_path)
-    key = cache.cache_key(files)
+    key = cache.cache_key(files, [display_path(f) for f in files])
     cached = cache.read(key)
     if cached is not None:
         return cached

@@ -19,6 +19,7 @@ except AttributeError:  # pragma: no cover - libyaml missing
 class LDict(dict[str, Any]):
     """A mapping with its own line and the line of each key."""
 
+    __slots__ = ("key_lines", "line")
     line: int
     key_lines: dict[str, int]
 
@@ -26,6 +27,7 @@ class LDict(dict[str, Any]):
 class LList(list[Any]):
     """A sequence with its own line and the line of each item."""
 
+    __slots__ = ("item_lines", "line")
     line: int
     item_lines: list[int]
 

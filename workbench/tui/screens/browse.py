@@ -65,8 +65,9 @@ class BrowseScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        # Index the text for search in the background, so the first keystroke doesn't pay.
-        self.run_worker(self._build_index, thread=True, exclusive=True, group="search-index")
+        # Index the text for search in the background, so the first keystroke doesn't pay;
+        # only once the first screen is up: the thread would compete with it for the GIL.
+        self.call_after_refresh(self.set_timer, 0.3, self._start_index)
         self.query_one("#search", Input).display = False
         first = next(iter(self.ws.catalog.frameworks), None)
         self.node = (first, None) if first else None
@@ -94,6 +95,10 @@ class BrowseScreen(Screen[None]):
             shared=self.ws.readiness.is_shared(cid),
             key=ctl.key,
         )
+
+    def _start_index(self) -> None:
+        if self._index is None:
+            self.run_worker(self._build_index, thread=True, exclusive=True, group="search-index")
 
     def _build_index(self) -> None:
         self._index = SearchIndex(self.ws.catalog)
