@@ -39,14 +39,15 @@ class HelpScreen(ModalScreen[None]):
             yield Label("ctrl+p: every command by name · escape: close", classes="hint")
 
     def _table(self) -> Table:
+        # Two columns, the command and what it does sharing the second: three fixed columns
+        # left the explanation a dozen characters wide at 80x24.
         table = Table(box=None, pad_edge=False, show_header=True, header_style="bold", expand=True)
-        table.add_column("key", no_wrap=True, style="bold")
-        table.add_column("command", no_wrap=True)
-        table.add_column("what it does")
+        table.add_column("key", style="bold", max_width=16)
+        table.add_column("command · what it does", ratio=1)
         for section, commands in self.sections:
-            table.add_row(Text(section, style="bold underline"), "", "")
+            table.add_row(Text(section, style="bold underline"), "")
             for c in commands:
-                table.add_row(key_label(c.key), c.palette, Text(c.help))
+                table.add_row(key_label(c.key), Text.assemble(c.palette, (f"  {c.help}", "dim")))
         return table
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -133,16 +133,20 @@ def backing_summary(backed: Any, name: str) -> RenderableType:
         )
         return Group(*lines)
     p = backed.period
-    head = Text.assemble(
-        (f"{name} tests ", "bold"),
-        (f"{p.name} {p.start} → {p.end}", "italic"),
-        f"  effective {backed.effective}: ",
-        (f"backed {len(backed.backed)}", "green"),
-        " · ",
-        (f"unsupported {len(backed.unsupported)}", "bold yellow" if backed.unsupported else ""),
-        f" · design untested {len(backed.design_untested)}",
+    # The period on one line, the claims on the next: a period name is often long enough
+    # to push the figures into an awkward wrap at 80 columns.
+    lines.append(
+        Text.assemble((f"{name} tests ", "bold"), (f"{p.name} {p.start} → {p.end}", "italic"))
     )
-    lines.append(head)
+    lines.append(
+        Text.assemble(
+            f"  effective {backed.effective}: ",
+            (f"backed {len(backed.backed)}", "green"),
+            " · ",
+            (f"unsupported {len(backed.unsupported)}", "bold yellow" if backed.unsupported else ""),
+            f" · design untested {len(backed.design_untested)}",
+        )
+    )
     findings = Text("  open findings: ")
     for sev in ("material_weakness", "significant_deficiency", "deficiency"):
         n = backed.findings_open.get(sev, 0)
