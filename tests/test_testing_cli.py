@@ -529,6 +529,11 @@ def test_exports_include_tests_samples_findings_and_coverage(cli: Cli, tmp_path:
     html = cli("export", "--format", "html", "-o", "-", "--lens", "operating").out
     assert '<h2 id="testing">Control testing</h2>' in html and "<h3>Samples</h3>" in html
     assert "Q2 (2027-04-01 to 2027-06-30) has no evidence or sample" in html
+    # The two binders show the same testing sections (one set of tables: testing_tables.py).
+    for title in ("Tests", "Tests of design", "Samples", "Period coverage", "Findings"):
+        assert f"<h3>{title}</h3>" in html and f"## {title}\n" in md
+    assert "Q1 covered, Q2 NOT covered, Q3 NOT covered" in html
+    assert "Q1 covered, Q2 NOT covered, Q3 NOT covered" in md
     xlsx = tmp_path / "review.xlsx"
     assert cli("export", "-o", str(xlsx)).code == 0
     from openpyxl import load_workbook

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from . import testing_tables as tt
 from ._text import lines, linkable, one_line
 from .markdown import NEXT_LIMIT
 from .model import (
@@ -434,13 +435,6 @@ def _orphans(report: Report) -> list[str]:
     return [*out, "</ul>"]
 
 
-SEVERITY_COLUMNS = (
-    ("material_weakness", "Material weakness"),
-    ("significant_deficiency", "Significant deficiency"),
-    ("deficiency", "Deficiency"),
-)
-
-
 def _testing(report: Report) -> list[str]:
     t = report.testing
     if t is None:
@@ -462,149 +456,50 @@ def _testing(report: Report) -> list[str]:
                 f"{len(fb.material_weaknesses)} open material weakness(es) ({ids}){verdict}."
                 "</strong></p>"
             )
-    current = dict(t.current)
-    if t.periods:
-        out += _table(
-            ["Period", "Frameworks", "Start", "End", "As of", "Current for"],
-            [
-                [
-                    e(p.name),
-                    ", ".join(c(fw) for fw in p.frameworks),
-                    p.start.isoformat(),
-                    p.end.isoformat(),
-                    fmt_date(p.as_of),
-                    ", ".join(c(fw) for fw, cur in current.items() if cur and cur.name == p.name),
-                ]
-                for p in t.periods
-            ],
-        )
-    out += _table(
-        [
-            "Framework",
-            "Period",
-            "Effective",
-            "Backed",
-            "Unsupported",
-            "Not checked",
-            "Design untested",
-            *(label for _, label in SEVERITY_COLUMNS),
-        ],
-        [
-            [
-                e(names.get(fb.framework_id, fb.framework_id)),
-                e(fb.period.name) if fb.period else "none",
-                str(fb.effective),
-                str(len(fb.backed)),
-                str(len(fb.unsupported)),
-                str(len(fb.unchecked)),
-                str(len(fb.design_untested)),
-                *(str(fb.findings_open.get(sev, 0)) for sev, _ in SEVERITY_COLUMNS),
-            ]
-            for fb in t.frameworks
-        ],
-        num=tuple(range(2, 10)),
-    )
-    unsupported = {n.control_id: n for fb in t.frameworks for n in fb.unsupported}
-    if unsupported:
-        out.append("<h3>Effective, unsupported</h3><ul>")
-        out += [
-            f"<li>{_controls_link(cid)}: {e('; '.join(n.reasons))}</li>"
-            for cid, n in sorted(unsupported.items())
-        ]
-        out.append("</ul>")
-    untested = {n.control_id: n for fb in t.frameworks for n in fb.design_untested}
-    if untested:
-        out.append("<h3>Design untested</h3><ul>")
-        out += [
-            f"<li>{_controls_link(cid)}: {e('; '.join(n.reasons))}</li>"
-            for cid, n in sorted(untested.items())
-        ]
-        out.append("</ul>")
-    if t.controls:
-        out.append("<h3>Tests</h3>")
-        out += _table(
-            [
-                "Control",
-                "Period",
-                "Design",
-                "Required",
-                "Passed",
-                "Open exceptions",
-                "Backed",
-                "Coverage",
-                "Basis",
-            ],
-            [
-                [
-                    _controls_link(row.control_id),
-                    e(row.period.name),
-                    "passed"
-                    if row.design_passed
-                    else (e(str(row.design[-1].conclusion)) if row.design else "none"),
-                    str(row.operating.required) if row.operating_test else "",
-                    str(row.operating.passed) if row.operating_test else "",
-                    ", ".join(f"#{i}" for i in row.operating.exceptions_open),
-                    "yes" if row.operating.sufficient else "no",
-                    e("; ".join(row.coverage.problems) or "covered"),
-                    e(row.operating_test.basis or "") if row.operating_test else "",
-                ]
-                for row in t.controls
-            ],
-            num=(3, 4),
-        )
-        samples = [(row, smp) for row in t.controls for smp in row.samples]
-        if samples:
-            out.append("<h3>Samples</h3>")
-            out += _table(
-                ["#", "Control", "Period", "Date", "Identifier", "Result", "Evidence", "Notes"],
-                [
-                    [
-                        str(smp.id),
-                        c(row.control_id),
-                        e(row.period.name),
-                        fmt_date(smp.occurred_on),
-                        e(smp.ref or ""),
-                        e(smp.result),
-                        f"#{smp.evidence_id}" if smp.evidence_id is not None else "",
-                        e(smp.notes or ""),
-                    ]
-                    for row, smp in samples
-                ],
-                num=(0,),
+    for spec in (tt.periods_table(t), tt.frameworks_table(t, names)):
+        if spec is not None:
+            out += _spec(spec)
+    for title, items in (
+        ("Effective, unsupported", tt.unsupported_list(t)),
+        ("Design untested", tt.design_untested_list(t)),
+    ):
+        if items:
+            out.append(f"<h3>{e(title)}</h3><ul>")
+            out += [f"<li>{_cell(ref)}: {e(reasons)}</li>" for ref, reasons in items]
+            out.append("</ul>")
+    tests = tt.tests_table(t)
+    if tests is not None:
+        out += _spec(tests)
+        for spec in (tt.design_table(t), tt.samples_table(t)):
+            if spec is not None:
+                out += _spec(spec)
+        out.append("<h3>Period coverage</h3><ul>")
+        for line in tt.coverage_lines(t):
+            problems = "; ".join(line.problems)
+            out.append(
+                f"<li>{_cell(line.control)} in {e(line.period)}: {e(line.quarters)}"
+                + (f": {e(problems)}" if problems else "; no problem")
+                + "</li>"
             )
-    if t.findings:
-        out.append("<h3>Findings</h3>")
-        out += _table(
-            [
-                "#",
-                "Control",
-                "Period",
-                "Severity",
-                "Status",
-                "Owner",
-                "Due",
-                "Remediated",
-                "Samples",
-                "Summary",
-            ],
-            [
-                [
-                    str(f.id),
-                    c(f.control_id),
-                    e(f.period),
-                    e(f.severity_label),
-                    e(f.status),
-                    e(f.owner or ""),
-                    fmt_date(f.due),
-                    fmt_date(f.remediated_on),
-                    ", ".join(f"#{i}" for i in f.samples),
-                    e(f.summary),
-                ]
-                for f in t.findings
-            ],
-            num=(0,),
-        )
+        out.append("</ul>")
+    findings = tt.findings_table(t)
+    if findings is not None:
+        out += _spec(findings)
     return out
+
+
+def _cell(cell: tt.Cell) -> str:
+    if isinstance(cell, tt.ControlRef):
+        return _controls_link(cell.control_id)
+    if isinstance(cell, tt.Codes):
+        return ", ".join(c(item) for item in cell.items)
+    return e(cell)
+
+
+def _spec(spec: tt.TableSpec) -> list[str]:
+    head = [f"<h3>{e(spec.title)}</h3>"] if spec.title else []
+    rows = ([_cell(cell) for cell in row] for row in spec.rows)
+    return [*head, *_table(spec.headers, rows, num=spec.numeric)]
 
 
 def render_html(report: Report) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from . import testing_tables as tt
 from ._text import bar, lines, linkable, one_line
 from .model import (
     ControlReport,
@@ -65,9 +66,16 @@ def link(label: str, url: str) -> str:
     return f"[{esc(label)}](<{dest}>)"
 
 
-def _table(header: Sequence[str], body: Iterable[Sequence[str]], right: int = 0) -> list[str]:
-    """A pipe table; the last `right` columns are right-aligned. Cells are already escaped."""
-    align = ["---"] * (len(header) - right) + ["---:"] * right
+def _table(
+    header: Sequence[str],
+    body: Iterable[Sequence[str]],
+    right: int = 0,
+    num: Sequence[int] = (),
+) -> list[str]:
+    """A pipe table; the last `right` columns, and the columns `num`, are right-aligned.
+    Cells are already escaped."""
+    first_right = len(header) - right
+    align = ["---:" if i >= first_right or i in num else "---" for i in range(len(header))]
     out = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
     out.extend("| " + " | ".join(row) + " |" for row in body)
     return out
@@ -105,13 +113,6 @@ def _header(report: Report) -> list[str]:
     ]
 
 
-SEVERITY_COLUMNS = (
-    ("material_weakness", "Material weakness"),
-    ("significant_deficiency", "Significant deficiency"),
-    ("deficiency", "Deficiency"),
-)
-
-
 def _testing(report: Report) -> list[str]:
     t = report.testing
     if t is None:
@@ -134,25 +135,9 @@ def _testing(report: Report) -> list[str]:
                 f"{len(fb.material_weaknesses)} open material weakness(es) ({ids}){verdict}.**",
                 "",
             ]
-    if t.periods:
-        current = dict(t.current)
-        out += _table(
-            ["Period", "Frameworks", "Start", "End", "As of", "Current for"],
-            [
-                [
-                    esc(p.name),
-                    ", ".join(code(fw) for fw in p.frameworks),
-                    p.start.isoformat(),
-                    p.end.isoformat(),
-                    fmt_date(p.as_of),
-                    ", ".join(
-                        code(fw) for fw, cur in current.items() if cur and cur.name == p.name
-                    ),
-                ]
-                for p in t.periods
-            ],
-        )
-        out.append("")
+    periods = tt.periods_table(t)
+    if periods is not None:
+        out += [*_spec(periods), ""]
     rule = (
         "In the operating lens a control is ready only when `effective` and backed by its "
         "operating test in each current period: the required samples passed, no open "
@@ -161,166 +146,51 @@ def _testing(report: Report) -> list[str]:
         else "The readiness figures of this report take statuses alone (not the backed rule)."
     )
     out += [rule, ""]
-    out += _table(
-        [
-            "Framework",
-            "Period",
-            "Effective",
-            "Backed",
-            "Unsupported",
-            "Not checked",
-            "Design untested",
-            *(label for _, label in SEVERITY_COLUMNS),
-        ],
-        [
-            [
-                f"{esc(names.get(fb.framework_id, fb.framework_id))} ({code(fb.framework_id)})",
-                esc(fb.period.name) if fb.period else "none",
-                str(fb.effective),
-                str(len(fb.backed)),
-                str(len(fb.unsupported)),
-                str(len(fb.unchecked)),
-                str(len(fb.design_untested)),
-                *(str(fb.findings_open.get(sev, 0)) for sev, _ in SEVERITY_COLUMNS),
-            ]
-            for fb in t.frameworks
-        ],
-        right=8,
-    )
+    out += _spec(tt.frameworks_table(t, names))
     out += ["", "Finding columns count open findings (open or remediating).", ""]
-    out += _testing_lists(report, t)
+    out += _testing_lists(t)
     return out
 
 
-def _testing_lists(report: Report, t: ControlTestingReport) -> list[str]:
+def _cell(cell: tt.Cell) -> str:
+    if isinstance(cell, tt.ControlRef):
+        return code(cell.control_id, table=True)
+    if isinstance(cell, tt.Codes):
+        return ", ".join(code(item, table=True) for item in cell.items)
+    return esc(cell)
+
+
+def _spec(spec: tt.TableSpec, level: str = "###") -> list[str]:
+    head = [f"{level} {spec.title}", ""] if spec.title else []
+    rows = ([_cell(cell) for cell in row] for row in spec.rows)
+    return [*head, *_table(spec.headers, rows, num=spec.numeric)]
+
+
+def _testing_lists(t: ControlTestingReport) -> list[str]:
     out: list[str] = []
-    unsupported = {n.control_id: n for fb in t.frameworks for n in fb.unsupported}
-    if unsupported:
-        out += ["### Effective, unsupported", ""]
-        out += [
-            f"- {code(cid)}: {esc('; '.join(n.reasons))}" for cid, n in sorted(unsupported.items())
-        ]
-        out.append("")
-    untested = {n.control_id: n for fb in t.frameworks for n in fb.design_untested}
-    if untested:
-        out += ["### Design untested", ""]
-        out += [
-            f"- {code(cid)}: {esc('; '.join(n.reasons))}" for cid, n in sorted(untested.items())
-        ]
-        out.append("")
-    if t.controls:
-        out += ["### Tests", ""]
-        out += _table(
-            [
-                "Control",
-                "Period",
-                "Design",
-                "Required",
-                "Passed",
-                "Open exceptions",
-                "Backed",
-                "Basis",
-            ],
-            [
-                [
-                    code(c.control_id),
-                    esc(c.period.name),
-                    "passed"
-                    if c.design_passed
-                    else (esc(str(c.design[-1].conclusion)) if c.design else "none"),
-                    str(c.operating.required) if c.operating_test else "",
-                    str(c.operating.passed) if c.operating_test else "",
-                    ", ".join(f"#{i}" for i in c.operating.exceptions_open),
-                    "yes" if c.operating.sufficient else "no",
-                    esc(c.operating_test.basis or "") if c.operating_test else "no operating test",
-                ]
-                for c in t.controls
-            ],
-        )
-        out.append("")
-        design = [(c, d) for c in t.controls for d in c.design]
-        if design:
-            out += ["#### Tests of design", ""]
-            out += _table(
-                ["#", "Control", "Period", "Date", "Performer", "Conclusion", "Evidence", "Notes"],
-                [
-                    [
-                        str(d.id),
-                        code(c.control_id),
-                        esc(c.period.name),
-                        fmt_date(d.performed_on),
-                        esc(d.performer or ""),
-                        esc(d.conclusion or ""),
-                        f"#{d.evidence_id}" if d.evidence_id is not None else "",
-                        esc(d.notes or ""),
-                    ]
-                    for c, d in design
-                ],
-            )
+    for title, items in (
+        ("Effective, unsupported", tt.unsupported_list(t)),
+        ("Design untested", tt.design_untested_list(t)),
+    ):
+        if items:
+            out += [f"### {title}", ""]
+            out += [f"- {_cell(ref)}: {esc(reasons)}" for ref, reasons in items]
             out.append("")
-        samples = [(c, s) for c in t.controls for s in c.samples]
-        if samples:
-            out += ["#### Samples", ""]
-            out += _table(
-                ["#", "Control", "Period", "Date", "Identifier", "Result", "Evidence", "Notes"],
-                [
-                    [
-                        str(s.id),
-                        code(c.control_id),
-                        esc(c.period.name),
-                        fmt_date(s.occurred_on),
-                        esc(s.ref or ""),
-                        s.result,
-                        f"#{s.evidence_id}" if s.evidence_id is not None else "",
-                        esc(s.notes or ""),
-                    ]
-                    for c, s in samples
-                ],
-            )
-            out.append("")
+    tests = tt.tests_table(t)
+    if tests is not None:
+        out += [*_spec(tests), ""]
+        for spec in (tt.design_table(t), tt.samples_table(t)):
+            if spec is not None:
+                out += [*_spec(spec, "####"), ""]
         out += ["### Period coverage", ""]
-        for c in t.controls:
-            cov = c.coverage
-            quarters = ", ".join(
-                f"{q.quarter.label} {'covered' if q.covered else 'NOT covered'}"
-                for q in cov.quarters
-            )
-            head = f"- {code(c.control_id)} in {esc(c.period.name)}: {quarters}"
-            problems = cov.problems
-            out.append(head + (": " + esc("; ".join(problems)) if problems else "; no problem"))
+        for line in tt.coverage_lines(t):
+            head = f"- {_cell(line.control)} in {esc(line.period)}: {line.quarters}"
+            problems = "; ".join(line.problems)
+            out.append(head + (": " + esc(problems) if problems else "; no problem"))
         out.append("")
-    if t.findings:
-        out += ["### Findings", ""]
-        out += _table(
-            [
-                "#",
-                "Control",
-                "Period",
-                "Severity",
-                "Status",
-                "Owner",
-                "Due",
-                "Remediated",
-                "Samples",
-                "Summary",
-            ],
-            [
-                [
-                    str(f.id),
-                    code(f.control_id),
-                    esc(f.period),
-                    esc(f.severity_label),
-                    esc(f.status),
-                    esc(f.owner or ""),
-                    fmt_date(f.due),
-                    fmt_date(f.remediated_on),
-                    ", ".join(f"#{i}" for i in f.samples),
-                    esc(f.summary),
-                ]
-                for f in t.findings
-            ],
-        )
-        out.append("")
+    findings = tt.findings_table(t)
+    if findings is not None:
+        out += [*_spec(findings), ""]
     return out
 
 
