@@ -652,6 +652,29 @@ def test_data_version_sees_other_connections(db: Path) -> None:
         assert ui.data_version() != after
 
 
+def test_writer_busy_probes_without_waiting_or_writing(db: Path) -> None:
+    import sqlite3
+    import time
+
+    with Store.open(db, busy_timeout=5) as store:
+        store.mark(["C1"], "effective", actor="a")
+        version, events = store.data_version(), len(store.history())
+        assert store.writer_busy() is False
+        locker = sqlite3.connect(db, timeout=0)
+        locker.execute("BEGIN IMMEDIATE")
+        try:
+            start = time.perf_counter()
+            assert store.writer_busy() is True
+            assert time.perf_counter() - start < 1  # never waits for the 5 s timeout
+        finally:
+            locker.rollback()
+            locker.close()
+        assert store.writer_busy() is False
+        assert (store.data_version(), len(store.history())) == (version, events)
+        store.mark(["C2"], "effective", actor="a")  # the busy timeout is back in force
+        assert store.busy_timeout == 5
+
+
 def test_orphans_are_kept_and_reported(store: Store, mini: CatalogSet) -> None:
     store.mark(["C1", "OLD-1"], "effective", actor="a")
     store.add_evidence("OLD-2", "https://x.example", actor="a")

@@ -295,6 +295,38 @@ async def test_locked_database_is_reported_not_fatal(workspace_factory, tmp_path
         assert ws.store.state(cid).status == "effective"
 
 
+async def test_a_locked_database_makes_changes_wait_without_freezing(
+    workspace_factory, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    ws = workspace_factory(busy_timeout=5)
+    app = WorkbenchApp(ws, watch_interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        lst = _list(app)
+        first = lst.current
+        locker = sqlite3.connect(tmp_path / "wb.db", timeout=0)
+        locker.execute("BEGIN IMMEDIATE")  # another program writing, for as long as it likes
+        try:
+            start = time.monotonic()
+            await pilot.press("e")  # waits for the lock, in the background
+            await pilot.press("down", "i")  # the app still answers keys; this change queues
+            second = lst.current
+            assert time.monotonic() - start < 2  # far below the 5 s busy timeout
+            assert second != first and app.writes_pending == 2
+            assert ws.store.state(first).status == "not_started"
+            assert any("locked by another program" in str(n.message) for n in app._notifications)
+        finally:
+            locker.rollback()
+            locker.close()
+        await pilot.pause(0.5)
+        assert app.writes_pending == 0
+        assert ws.store.state(first).status == "effective"
+        assert ws.store.state(second).status == "implemented"
+        assert ws.readiness.status(first) == "effective"
+        assert ws.store.verify().ok
+
+
 async def test_help_lists_the_screen_bindings(workspace_factory) -> None:  # type: ignore[no-untyped-def]
     from workbench.tui.commands import BROWSE_COMMANDS
 

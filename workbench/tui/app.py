@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 
 from workbench.core.store import StoreError
 from workbench.core.workspace import Workspace
@@ -44,6 +47,12 @@ class WorkbenchApp(App[None]):
         self._watch_failed = False
         self._db_identity = self._identity()
         self._db_gone_reported = False
+        # Changes waiting for another program's write lock: (what, change, after, screen).
+        self._pending_writes: deque[
+            tuple[str, Callable[[], object], Callable[[], None] | None, Screen[object]]
+        ] = deque()
+        self._wait_started = 0.0
+        self._wait_timer: Timer | None = None
         self.browse_screen = BrowseScreen(workspace)
 
     def on_mount(self) -> None:
@@ -69,6 +78,101 @@ class WorkbenchApp(App[None]):
         # Then turn the collector back on (`workbench` starts with it off: cli/app_cmd.py).
         gc.freeze()
         gc.enable()
+
+    # -- writes ----------------------------------------------------------------------------
+    def run_write(
+        self, what: str, change: Callable[[], object], after: Callable[[], None] | None = None
+    ) -> None:
+        """Run one change through the core, then `after` (the screen's own refresh).
+
+        A store problem becomes a notification, never a crash. When another program holds
+        the database's write lock, the change is not left to block (which would freeze the
+        app for up to the busy timeout): it waits in a queue, in order with any later ones,
+        while the app stays responsive, and is written as soon as the lock is released, or
+        reported as not recorded when the busy timeout has passed.
+        """
+        entry = (what, change, after, self.screen)
+        if self._pending_writes:
+            self._pending_writes.append(entry)
+            return
+        if self._writer_busy():
+            self._pending_writes.append(entry)
+            self._wait_started = time.monotonic()
+            self.notify(
+                f"The database is locked by another program: {what.lower()} will be saved "
+                f"as soon as it is free (waiting up to {_seconds(self._busy_timeout())})",
+                severity="warning",
+                timeout=4,
+            )
+            self._wait_timer = self.set_interval(0.1, self._drain_writes)
+            return
+        self._apply_write(entry, deferred=False)
+
+    @property
+    def writes_pending(self) -> int:
+        return len(self._pending_writes)
+
+    def _busy_timeout(self) -> float:
+        return float(getattr(self.workspace.store, "busy_timeout", 10.0))
+
+    def _writer_busy(self) -> bool:
+        probe = getattr(self.workspace.store, "writer_busy", None)
+        if probe is None:
+            return False
+        try:
+            return bool(probe())
+        except StoreError:
+            return False  # the write itself will report what is wrong
+
+    def _drain_writes(self) -> None:
+        if self._writer_busy():
+            waited = time.monotonic() - self._wait_started
+            if waited < self._busy_timeout():
+                return
+            dropped = ", ".join(dict.fromkeys(w for w, *_ in self._pending_writes))
+            self._pending_writes.clear()
+            self._stop_waiting()
+            self.notify(
+                f"{dropped} failed: the database stayed locked by another program for "
+                f"{_seconds(waited)}; nothing was recorded (try again)",
+                severity="error",
+                timeout=10,
+            )
+            return
+        self._stop_waiting()
+        while self._pending_writes:
+            self._apply_write(self._pending_writes.popleft(), deferred=True)
+
+    def _stop_waiting(self) -> None:
+        if self._wait_timer is not None:
+            self._wait_timer.stop()
+            self._wait_timer = None
+
+    def _apply_write(
+        self,
+        entry: tuple[str, Callable[[], object], Callable[[], None] | None, Screen[object]],
+        *,
+        deferred: bool,
+    ) -> None:
+        what, change, after, screen = entry
+        problem = self.database_problem()
+        if problem is not None:
+            self.notify(f"{what} refused: {problem}", severity="error", timeout=10)
+            return
+        try:
+            change()
+        except (StoreError, ValueError) as exc:
+            self.notify(f"{what} failed: {exc}", severity="error", timeout=8)
+            return
+        self.note_own_write()
+        if deferred:
+            # The screen that asked may have been closed meanwhile: refresh whatever is open.
+            if after is not None and screen in self.screen_stack:
+                after()
+            self.refresh_screens()
+            self.notify(f"{what}: saved", timeout=2)
+        elif after is not None:
+            after()
 
     # -- live refresh ----------------------------------------------------------------------
     def _data_version(self) -> int | None:
@@ -230,3 +334,7 @@ class WorkbenchApp(App[None]):
         self.push_screen(
             TextPrompt(f"Export {EXPORT_LABELS[fmt]} to", value=default, required=True), done
         )
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"

@@ -216,6 +216,13 @@ class LazyStore:
         return -1 if self._fast() is not None else self.real().data_version()
 
     # -- everything else: the real store -------------------------------------------------------
+    @property
+    def busy_timeout(self) -> float:
+        return self.real().busy_timeout
+
+    def writer_busy(self) -> bool:
+        return self.real().writer_busy()
+
     def mark(
         self,
         control_ids: Sequence[str],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -360,6 +361,33 @@ class Store(TestingMixin):
             with eng.translate_errors(self._target.display, self._busy_timeout):
                 value: int = self._dv_conn.execute("PRAGMA data_version").fetchone()[0]
             return value
+
+    @property
+    def busy_timeout(self) -> float:
+        """Seconds a write waits for another writer's lock before it gives up."""
+        return self._busy_timeout
+
+    def writer_busy(self) -> bool:
+        """Whether another connection holds the write lock at this moment. A probe that never
+        waits (it takes the lock and gives it back at once), so that the app can wait for a
+        long-held lock without freezing, instead of blocking in a write."""
+        with self._dv_lock:
+            conn = self._dv_conn
+            if conn is None:
+                return False
+            with eng.translate_errors(self._target.display, self._busy_timeout):
+                conn.execute("PRAGMA busy_timeout = 0")
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if eng.is_locked(exc):
+                        return True
+                    raise
+                else:
+                    conn.execute("ROLLBACK")
+                finally:
+                    conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        return False
 
     def orphans(self, catalog: CatalogSet) -> list[ControlState]:
         """Records (state or evidence) for control IDs no longer in any catalog: kept, never

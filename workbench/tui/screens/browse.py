@@ -16,7 +16,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
 from workbench.core.browse import Filters, SearchIndex, apply_filters, controls_under
-from workbench.core.store import StoreError
 from workbench.presentation import STATE_STYLES, STATUS_LABELS, STATUS_STYLES
 
 from ..commands import BROWSE_COMMANDS, bindings
@@ -281,19 +280,10 @@ class BrowseScreen(Screen[None]):
     def _targets(self) -> list[str]:
         return self.query_one(ControlList).targets()
 
-    def _run(self, what: str, change: Any) -> bool:
-        """Run one change; a store problem becomes a notification, never a crash."""
-        problem = self.wb.database_problem()
-        if problem is not None:
-            self.notify(f"{what} refused: {problem}", severity="error", timeout=10)
-            return False
-        try:
-            change()
-        except (StoreError, ValueError) as exc:
-            self.notify(f"{what} failed: {exc}", severity="error", timeout=8)
-            return False
-        self.wb.note_own_write()
-        return True
+    def _run(self, what: str, change: Any, after: Any = None) -> None:
+        """Run one change (now, or once another program's write lock is gone: app.py), then
+        `after`; a store problem becomes a notification, never a crash."""
+        self.wb.run_write(what, change, after)
 
     def action_mark(self, status: str) -> None:
         targets = self._targets()
@@ -319,12 +309,14 @@ class BrowseScreen(Screen[None]):
         self._mark(targets, status)
 
     def _mark(self, targets: list[str], status: str, justification: str | None = None) -> None:
-        if self._run("Mark", lambda: self.ws.mark(targets, status, justification=justification)):
+        def after() -> None:
             lst = self.query_one(ControlList)
             lst.selected.clear()
             self.refresh_all(targets)
             if len(targets) > 1:  # one row's change is visible in place; many deserve a word
                 self.notify(f"{len(targets)} controls: {STATUS_LABELS[status]}", timeout=2)
+
+        self._run("Mark", lambda: self.ws.mark(targets, status, justification=justification), after)
 
     def action_toggle_select(self) -> None:
         self.query_one(ControlList).toggle_selected()
@@ -367,8 +359,7 @@ class BrowseScreen(Screen[None]):
                 for cid in targets:
                     self.ws.update(cid, **{field: value})
 
-            if self._run(f"Edit {field}", change):
-                self.refresh_all(targets)
+            self._run(f"Edit {field}", change, lambda: self.refresh_all(targets))
 
         self.app.push_screen(prompt, done)
 
@@ -380,9 +371,12 @@ class BrowseScreen(Screen[None]):
         def done(result: dict[str, Any] | None) -> None:
             if result is None:
                 return
-            if self._run("Attach evidence", lambda: self.ws.add_evidence(cid, **result)):
+
+            def after() -> None:
                 self.refresh_detail()
                 self.notify(f"Evidence attached to {cid}", timeout=2)
+
+            self._run("Attach evidence", lambda: self.ws.add_evidence(cid, **result), after)
 
         self.app.push_screen(EvidencePrompt(), done)
 
@@ -392,11 +386,13 @@ class BrowseScreen(Screen[None]):
         def change() -> None:
             events.extend(self.ws.undo())
 
-        if self._run("Undo", change):
+        def after() -> None:
             ids = sorted({e.control_id for e in events if e.control_id})
             self.refresh_all(None)
             what = ", ".join(ids) if ids else "setting"
             self.notify(f"Undone: {what}", timeout=3)
+
+        self._run("Undo", change, after)
 
     def action_toggle_all(self) -> None:
         self.all_controls = not self.all_controls
@@ -437,9 +433,12 @@ class BrowseScreen(Screen[None]):
 
     def action_toggle_lens(self) -> None:
         lens = "operating" if self.ws.readiness.lens == "design" else "design"
-        if self._run("Switch lens", lambda: self.ws.set_lens(lens)):
+
+        def after() -> None:
             self.refresh_all()
             self.notify(f"Lens: {lens}", timeout=2)
+
+        self._run("Switch lens", lambda: self.ws.set_lens(lens), after)
 
     def action_scope(self) -> None:
         groups = self.wb.scope_choices()
@@ -453,9 +452,11 @@ class BrowseScreen(Screen[None]):
                     if self.ws.readiness.scope.includes(fw, gid) != wanted:
                         self.ws.set_scope(fw, gid, wanted)
 
-            if self._run("Scope", change):
+            def after() -> None:
                 self.query_one(FrameworkTree).refresh_labels()
                 self.refresh_all()
+
+            self._run("Scope", change, after)
 
         self.app.push_screen(ScopePrompt(groups), done)
 

@@ -183,22 +183,25 @@ class TestScreen(Screen[None]):
         return Group(*parts)
 
     # -- actions ---------------------------------------------------------------------------
-    def _run(self, what: str, change: Any) -> bool:
-        check = getattr(self.app, "database_problem", None)
-        problem = check() if check is not None else None
-        if problem is not None:
-            self.notify(f"{what} refused: {problem}", severity="error", timeout=10)
-            return False
-        try:
+    def _run(self, what: str, change: Any, after: Any = None) -> None:
+        """Run one change through the app (which waits out another program's write lock
+        without freezing), then refresh this screen and run `after`."""
+
+        def done() -> None:
+            self.refresh_all()
+            if after is not None:
+                after()
+
+        run_write = getattr(self.app, "run_write", None)
+        if run_write is not None:
+            run_write(what, change, done)
+            return
+        try:  # a bare host app (tests): write here and now
             change()
         except (StoreError, ValueError) as exc:
             self.notify(f"{what} failed: {exc}", severity="error", timeout=8)
-            return False
-        note = getattr(self.app, "note_own_write", None)
-        if note is not None:
-            note()
-        self.refresh_all()
-        return True
+            return
+        done()
 
     def _default_date(self) -> str:
         period = self._period()
@@ -268,8 +271,11 @@ class TestScreen(Screen[None]):
         order = ["low", "moderate", "high"]
         now = current.risk if current and current.risk in order else "low"
         nxt = order[(order.index(now) + 1) % 3]
-        if self._run("Risk", lambda: self.ws.plan_operating_test(self.control_id, risk=nxt)):
-            self.notify(f"Risk: {nxt}", timeout=2)
+        self._run(
+            "Risk",
+            lambda: self.ws.plan_operating_test(self.control_id, risk=nxt),
+            lambda: self.notify(f"Risk: {nxt}", timeout=2),
+        )
 
     def action_finding(self) -> None:
         period = self._period()
