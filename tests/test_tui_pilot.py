@@ -316,6 +316,9 @@ async def test_a_locked_database_makes_changes_wait_without_freezing(
             assert second != first and app.writes_pending == 2
             assert ws.store.state(first).status == "not_started"
             assert any("locked by another program" in str(n.message) for n in app._notifications)
+            await pilot.press("q")  # quitting now would lose them: it asks first
+            assert app.is_running
+            assert any("press q again" in str(n.message) for n in app._notifications)
         finally:
             locker.rollback()
             locker.close()

@@ -53,6 +53,7 @@ class WorkbenchApp(App[None]):
         ] = deque()
         self._wait_started = 0.0
         self._wait_timer: Timer | None = None
+        self._quit_warned = False
         self.browse_screen = BrowseScreen(workspace)
 
     def on_mount(self) -> None:
@@ -112,6 +113,21 @@ class WorkbenchApp(App[None]):
     def writes_pending(self) -> int:
         return len(self._pending_writes)
 
+    async def action_quit(self) -> None:
+        """Quit, unless changes are still waiting for the database: those would be lost, so
+        the first `q` says so and a second one, while they still wait, quits anyway."""
+        if self._pending_writes and not self._quit_warned:
+            self._quit_warned = True
+            n = len(self._pending_writes)
+            self.notify(
+                f"{n} change(s) are still waiting for the database (locked by another "
+                "program) and would be lost: press q again to quit anyway",
+                severity="warning",
+                timeout=8,
+            )
+            return
+        await super().action_quit()
+
     def _busy_timeout(self) -> float:
         return float(getattr(self.workspace.store, "busy_timeout", 10.0))
 
@@ -144,6 +160,7 @@ class WorkbenchApp(App[None]):
             self._apply_write(self._pending_writes.popleft(), deferred=True)
 
     def _stop_waiting(self) -> None:
+        self._quit_warned = False
         if self._wait_timer is not None:
             self._wait_timer.stop()
             self._wait_timer = None
