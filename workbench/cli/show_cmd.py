@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         state = store.state(cid)
         items = store.evidence(cid)
         events = store.history(cid, limit=args.history)
-        records = store.audit_records()
+        records = store.audit_records().of_control(cid)
     if control is None and not state.recorded and not items and not events:
         check_known([cid], catalogs.controls, changing=False)  # raises, naming close matches
         raise CommandError(f"unknown control ID: {cid}")
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                 "mappings": mappings,
                 "state": state.to_dict(),
                 "evidence": [item.to_dict() for item in items],
-                "testing": _testing_dict(records, cid),
+                "testing": _testing_dict(records),
                 "history": [ev.to_dict() for ev in events],
             }
         )
@@ -74,17 +74,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _testing_dict(records: AuditRecords, cid: str) -> dict[str, Any]:
-    tests = [t for t in records.tests if t.control_id == cid]
+def _testing_dict(records: AuditRecords) -> dict[str, Any]:
     return {
         "tests": [
-            {
-                **t.to_dict(),
-                "samples": [s.to_dict() for s in records.samples if s.test_id == t.id],
-            }
-            for t in tests
+            {**t.to_dict(), "samples": [s.to_dict() for s in records.samples_of(t.id)]}
+            for t in records.tests
         ],
-        "findings": [f.to_dict() for f in records.findings if f.control_id == cid],
+        "findings": [f.to_dict() for f in records.findings],
     }
 
 
@@ -228,8 +224,7 @@ def _print_testing(out: Any, records: AuditRecords, cid: str) -> None:
 
     from .testing_view import finding_line
 
-    tests = [t for t in records.tests if t.control_id == cid]
-    findings = [f for f in records.findings if f.control_id == cid]
+    tests, findings = records.tests, records.findings  # this control's only: run()
     out.print()
     out.print(Text("Testing", style="bold underline"))
     if not tests and not findings:
@@ -249,7 +244,7 @@ def _print_testing(out: Any, records: AuditRecords, cid: str) -> None:
                 if when:
                     line.append(f"  {when}", style="dim")
             else:
-                samples = [s for s in records.samples if s.test_id == t.id]
+                samples = records.samples_of(t.id)
                 exceptions = sum(1 for s in samples if s.exception)
                 line = Text(f"    #{t.id} operating: {len(samples)} of {t.required} samples")
                 if exceptions:

@@ -150,7 +150,6 @@ class _Reader:
                 k = j
             nxt[j] = k
         self.scalars: dict[str, Any] = {}  # catalogs repeat values: resolve each once
-        self.keys: dict[str, str] = {}  # and keys
 
     def resolve(self, s: str) -> Any:
         value = self.scalars.get(s, _MISS)
@@ -159,22 +158,16 @@ class _Reader:
         return value
 
     def simple_plain(self, s: str, i: int, ind: int) -> bool:
-        """Whether s, on line i under indentation ind, is a one-line plain scalar."""
+        """Whether s, on line i under indentation ind, is a one-line plain scalar: no
+        indicator, comment or colon, and a next line that is no continuation of it."""
         if s[0] in _SLOW_START or " #" in s or ": " in s or s[-1] in ": ":
             return False
         j = i + 1
-        if j >= self.n:
-            return True
-        nxt = self.lines[j]
-        return bool(nxt) and len(nxt) - len(nxt.lstrip(" ")) <= ind
+        return j == self.n or self.inds[j] <= ind < len(self.lines[j])
 
     def next_content(self, i: int) -> int:
         """Index of the first line at or after i that is neither blank nor a comment."""
         return self.nxt[i] if i < self.n else self.n
-
-    @staticmethod
-    def indent(line: str) -> int:
-        return len(line) - len(line.lstrip(" "))
 
     @staticmethod
     def is_item(line: str, col: int) -> bool:
@@ -191,7 +184,7 @@ class _Reader:
         line = self.lines[i]
         if line.startswith(("---", "...", "%")):
             raise Unsupported("document markers or directives")
-        ind = self.indent(line)
+        ind = self.inds[i]
         value: LDict | LList
         if self.is_item(line, ind):
             value, j = self.sequence(i, ind)
@@ -210,7 +203,6 @@ class _Reader:
         item_lines: list[int] = []
         out.item_lines = item_lines
         toks, inds, nxt, n = self.toks, self.inds, self.nxt, self.n
-        scalars = self.scalars
         while True:
             _ind, dash, key, rest = toks[i]
             item_lines.append(i + 1)
@@ -221,9 +213,7 @@ class _Reader:
             elif rest[:2] == "- " or rest == "-":
                 raise Unsupported("nested sequence on one line")
             elif self.simple_plain(rest, i, ind):
-                item = scalars.get(rest, _MISS)
-                if item is _MISS:
-                    item = self.resolve(rest)
+                item = self.resolve(rest)
                 i += 1
             else:
                 item, i = self.value(rest, i, ind)
@@ -250,32 +240,20 @@ class _Reader:
         key_lines: dict[str, int] = {}
         out.key_lines = key_lines
         toks, inds, nxt, n = self.toks, self.inds, self.nxt, self.n
-        scalars = self.scalars
-        resolvers = _RESOLVERS
-        keys = self.keys
         key: Any
         while True:
             _ind, _dash, key, rest = toks[i]
             if not key:
                 raise Unsupported("unusual key")
-            if key[0] in resolvers:  # "true", "null", "1"... as keys; "title" stays itself
-                key = keys.get(key) or keys.setdefault(key, str(self.resolve(key)))
+            if key[0] in _RESOLVERS:  # "true", "null", "1"... as keys; "title" stays itself
+                key = str(self.resolve(key))
             if key in out:
                 raise Unsupported("duplicate key: the full parser reports it")
             key_lines[key] = i + 1
             if not rest or rest[0] == "#":
                 value, i = self.nested(i + 1, col)
-            elif (
-                rest[0] not in _SLOW_START
-                and " #" not in rest
-                and ": " not in rest
-                and rest[-1] not in ": "
-                and (i + 1 == n or inds[i + 1] <= col < len(self.lines[i + 1]))
-            ):
-                # the common case: a one-line plain scalar, the next line is not a continuation
-                value = scalars.get(rest, _MISS)
-                if value is _MISS:
-                    value = self.resolve(rest)
+            elif self.simple_plain(rest, i, col):  # the common case
+                value = self.resolve(rest)
                 i += 1
             else:
                 value, i = self.value(rest, i, col)
@@ -296,7 +274,7 @@ class _Reader:
         if j >= self.n:
             return None, i
         line = self.lines[j]
-        ind = self.indent(line)
+        ind = self.inds[j]
         if self.is_item(line, ind) and ind >= col:
             return self.sequence(j, ind)
         if ind > col:
@@ -405,7 +383,7 @@ class _Reader:
             while j < self.n and not self.lines[j].strip(" "):
                 breaks += 1
                 j += 1
-            if j >= self.n or self.indent(self.lines[j]) <= ind:
+            if j >= self.n or self.inds[j] <= ind:
                 raise Unsupported("unterminated single-quoted scalar")
             chunks.append("\n" * breaks if breaks else " ")
             text = self.lines[j]

@@ -45,57 +45,79 @@ class Spec:
     what: str = ""
 
 
-CATALOG_FIELDS = {
-    "id": Spec("str", True, pattern=SLUG_RE, what="lowercase letters, digits, '-' or '_'"),
-    "title": Spec("str", True),
-    "version": Spec("str", True),
-    "description": Spec("str"),
-}
-FRAMEWORK_FIELDS = {
-    "id": Spec("str", True, pattern=SLUG_RE, what="lowercase letters, digits, '-' or '_'"),
-    "name": Spec("str", True),
-    "title": Spec("str"),
-    "version": Spec("str"),
-    "description": Spec("str"),
-    "requirements": Spec("list", True),
-}
-NODE_FIELDS = {
-    "id": Spec("str", True, pattern=ITEM_ID_RE, what="letters, digits, '.', '-' or '_'"),
-    "kind": Spec("str", choices=NODE_KINDS),
-    "level": Spec("str"),
-    "title": Spec("str", True),
-    "description": Spec("str"),
-    "parent": Spec("str"),
-    "optional": Spec("bool"),
-    "coso": Spec("int"),
-}
-CONTROL_FIELDS = {
-    "id": Spec("str", True, pattern=ITEM_ID_RE, what="letters, digits, '.', '-' or '_'"),
-    "title": Spec("str", True),
-    "description": Spec("str", True),
-    "domain": Spec("str", True),
-    "frequency": Spec("str", True, choices=FREQUENCIES),
-    "type": Spec("str", True, choices=CONTROL_TYPES),
-    "nature": Spec("str", True, choices=NATURES),
-    "key": Spec("bool"),
-    "owner_role": Spec("str"),
-    "satisfies": Spec("map"),
-}
-MAPPING_FIELDS = {
-    "control": Spec("str", True),
-    "satisfies": Spec("map", True),
-}
-REF_FIELDS = {
-    "id": Spec("str", True),
-    "relationship": Spec("str", choices=RELATIONSHIPS),
-    "rationale": Spec("str"),
-}
-TOP_FIELDS = {
-    "catalog": Spec("map", True),
-    "frameworks": Spec("list"),
-    "controls": Spec("list"),
-    "mappings": Spec("list"),
-}
+class Specs(dict[str, Spec]):
+    """The fields of one kind of catalog object, with its required ones listed once."""
+
+    def __init__(self, fields: dict[str, Spec]) -> None:
+        super().__init__(fields)
+        self.required = tuple(key for key, spec in fields.items() if spec.required)
+
+
+CATALOG_FIELDS = Specs(
+    {
+        "id": Spec("str", True, pattern=SLUG_RE, what="lowercase letters, digits, '-' or '_'"),
+        "title": Spec("str", True),
+        "version": Spec("str", True),
+        "description": Spec("str"),
+    }
+)
+FRAMEWORK_FIELDS = Specs(
+    {
+        "id": Spec("str", True, pattern=SLUG_RE, what="lowercase letters, digits, '-' or '_'"),
+        "name": Spec("str", True),
+        "title": Spec("str"),
+        "version": Spec("str"),
+        "description": Spec("str"),
+        "requirements": Spec("list", True),
+    }
+)
+NODE_FIELDS = Specs(
+    {
+        "id": Spec("str", True, pattern=ITEM_ID_RE, what="letters, digits, '.', '-' or '_'"),
+        "kind": Spec("str", choices=NODE_KINDS),
+        "level": Spec("str"),
+        "title": Spec("str", True),
+        "description": Spec("str"),
+        "parent": Spec("str"),
+        "optional": Spec("bool"),
+        "coso": Spec("int"),
+    }
+)
+CONTROL_FIELDS = Specs(
+    {
+        "id": Spec("str", True, pattern=ITEM_ID_RE, what="letters, digits, '.', '-' or '_'"),
+        "title": Spec("str", True),
+        "description": Spec("str", True),
+        "domain": Spec("str", True),
+        "frequency": Spec("str", True, choices=FREQUENCIES),
+        "type": Spec("str", True, choices=CONTROL_TYPES),
+        "nature": Spec("str", True, choices=NATURES),
+        "key": Spec("bool"),
+        "owner_role": Spec("str"),
+        "satisfies": Spec("map"),
+    }
+)
+MAPPING_FIELDS = Specs(
+    {
+        "control": Spec("str", True),
+        "satisfies": Spec("map", True),
+    }
+)
+REF_FIELDS = Specs(
+    {
+        "id": Spec("str", True),
+        "relationship": Spec("str", choices=RELATIONSHIPS),
+        "rationale": Spec("str"),
+    }
+)
+TOP_FIELDS = Specs(
+    {
+        "catalog": Spec("map", True),
+        "frameworks": Spec("list"),
+        "controls": Spec("list"),
+        "mappings": Spec("list"),
+    }
+)
 _TYPE_NAMES = {
     "str": "text",
     "int": "a whole number",
@@ -138,10 +160,7 @@ def _type_ok(spec: Spec, value: Any) -> bool:
     return True
 
 
-_REQUIRED: dict[int, tuple[str, ...]] = {}  # id(specs) -> its required keys
-
-
-def _fields(f: _File, obj: Any, path: str, line: int, specs: dict[str, Spec]) -> dict[str, Any]:
+def _fields(f: _File, obj: Any, path: str, line: int, specs: Specs) -> dict[str, Any]:
     """Check one object against its field specs; return the fields that passed.
 
     This runs for every object of a catalog (60,000 in a 10,000-control one), so the common
@@ -194,10 +213,7 @@ def _fields(f: _File, obj: Any, path: str, line: int, specs: dict[str, Spec]) ->
             f.add(key_line, key_path, f"invalid id {value!r} (use {spec.what})")
             continue
         out[key] = value
-    required = _REQUIRED.get(id(specs))
-    if required is None:
-        required = _REQUIRED[id(specs)] = tuple(k for k, sp in specs.items() if sp.required)
-    for key in required:
+    for key in specs.required:
         if key not in obj:  # a present but bad value was reported above
             f.add(own_line, f"{path}.{key}" if path else key, "required field is missing")
     return out
@@ -459,7 +475,7 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
                     )
                 )
                 continue
-            if node.kind == "group":
+            if node.is_group:
                 problems.append(
                     Problem(
                         name,

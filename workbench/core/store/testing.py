@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -313,12 +313,7 @@ class TestingMixin:
         bad = [fw for fw in fws if not _FRAMEWORK_RE.match(fw)]
         if bad:
             raise ValidationError(f"invalid framework id(s): {', '.join(bad)}")
-        if end < start:
-            raise ValidationError(f"the period ends ({end}) before it starts ({start})")
-        if as_of is not None and not start <= as_of <= end:
-            raise ValidationError(
-                f"the as-of date {as_of} is outside the period ({start} to {end})"
-            )
+        _check_period_dates(start, end, as_of)
         with self._write() as conn:
             if _load_period(conn, label) is not None:
                 raise ValidationError(f"a period named {label!r} already exists")
@@ -353,16 +348,7 @@ class TestingMixin:
             new_start = before.start if isinstance(start, Unchanged) else start
             new_end = before.end if isinstance(end, Unchanged) else end
             new_as_of = before.as_of if isinstance(as_of, Unchanged) else as_of
-            if new_end < new_start:
-                raise ValidationError(
-                    f"the period would end ({new_end}) before it starts ({new_start}); "
-                    "nothing was changed"
-                )
-            if new_as_of is not None and not new_start <= new_as_of <= new_end:
-                raise ValidationError(
-                    f"the as-of date {new_as_of} is outside the period ({new_start} to "
-                    f"{new_end}); nothing was changed"
-                )
+            _check_period_dates(new_start, new_end, new_as_of, "; nothing was changed")
             outside = conn.execute(
                 select(test_sample.c.id, test_sample.c.control_id, test_sample.c.occurred_on)
                 .where(test_sample.c.period == before.name)
@@ -381,15 +367,7 @@ class TestingMixin:
                     f"{new_end}: {listed}{more}; remove them first (workbench sample remove) "
                     "or choose dates that keep them; nothing was changed"
                 )
-            after = Period(
-                before.name,
-                before.frameworks,
-                new_start,
-                new_end,
-                new_as_of,
-                before.created_at,
-                before.created_by,
-            )
+            after = replace(before, start=new_start, end=new_end, as_of=new_as_of)
             if after.record() == before.record():
                 return before, []
             at = self._now()
@@ -893,6 +871,15 @@ def _load_finding(conn: Connection, finding_id: int) -> Finding:
 def _findings(conn: Connection, cid: str) -> list[Finding]:
     rows = conn.execute(select(finding).where(finding.c.control_id == cid)).mappings()
     return [finding_from(r) for r in rows]
+
+
+def _check_period_dates(start: date, end: date, as_of: date | None, suffix: str = "") -> None:
+    if end < start:
+        raise ValidationError(f"the period ends ({end}) before it starts ({start}){suffix}")
+    if as_of is not None and not start <= as_of <= end:
+        raise ValidationError(
+            f"the as-of date {as_of} is outside the period ({start} to {end}){suffix}"
+        )
 
 
 def _check_plan(plan: OperatingPlan) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -292,6 +292,18 @@ class AuditRecords:
             if p.name == name:
                 return p
         return None
+
+    def of_control(self, control_id: str) -> AuditRecords:
+        """The same records cut down to one control's tests, samples and findings."""
+        return replace(
+            self,
+            tests=tuple(t for t in self.tests if t.control_id == control_id),
+            samples=tuple(s for s in self.samples if s.control_id == control_id),
+            findings=tuple(f for f in self.findings if f.control_id == control_id),
+        )
+
+    def samples_of(self, test_id: int) -> list[Sample]:
+        return [s for s in self.samples if s.test_id == test_id]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -280,11 +280,6 @@ class BrowseScreen(Screen[None]):
     def _targets(self) -> list[str]:
         return self.query_one(ControlList).targets()
 
-    def _run(self, what: str, change: Any, after: Any = None) -> None:
-        """Run one change (now, or once another program's write lock is gone: app.py), then
-        `after`; a store problem becomes a notification, never a crash."""
-        self.wb.run_write(what, change, after)
-
     def action_mark(self, status: str) -> None:
         targets = self._targets()
         if not targets:
@@ -316,7 +311,9 @@ class BrowseScreen(Screen[None]):
             if len(targets) > 1:  # one row's change is visible in place; many deserve a word
                 self.notify(f"{len(targets)} controls: {STATUS_LABELS[status]}", timeout=2)
 
-        self._run("Mark", lambda: self.ws.mark(targets, status, justification=justification), after)
+        self.wb.run_write(
+            "Mark", lambda: self.ws.mark(targets, status, justification=justification), after
+        )
 
     def action_toggle_select(self) -> None:
         self.query_one(ControlList).toggle_selected()
@@ -359,7 +356,7 @@ class BrowseScreen(Screen[None]):
                 for cid in targets:
                     self.ws.update(cid, **{field: value})
 
-            self._run(f"Edit {field}", change, lambda: self.refresh_all(targets))
+            self.wb.run_write(f"Edit {field}", change, lambda: self.refresh_all(targets))
 
         self.app.push_screen(prompt, done)
 
@@ -376,7 +373,7 @@ class BrowseScreen(Screen[None]):
                 self.refresh_detail()
                 self.notify(f"Evidence attached to {cid}", timeout=2)
 
-            self._run("Attach evidence", lambda: self.ws.add_evidence(cid, **result), after)
+            self.wb.run_write("Attach evidence", lambda: self.ws.add_evidence(cid, **result), after)
 
         self.app.push_screen(EvidencePrompt(), done)
 
@@ -392,7 +389,7 @@ class BrowseScreen(Screen[None]):
             what = ", ".join(ids) if ids else "setting"
             self.notify(f"Undone: {what}", timeout=3)
 
-        self._run("Undo", change, after)
+        self.wb.run_write("Undo", change, after)
 
     def action_toggle_all(self) -> None:
         self.all_controls = not self.all_controls
@@ -438,7 +435,7 @@ class BrowseScreen(Screen[None]):
             self.refresh_all()
             self.notify(f"Lens: {lens}", timeout=2)
 
-        self._run("Switch lens", lambda: self.ws.set_lens(lens), after)
+        self.wb.run_write("Switch lens", lambda: self.ws.set_lens(lens), after)
 
     def action_scope(self) -> None:
         groups = self.wb.scope_choices()
@@ -456,7 +453,7 @@ class BrowseScreen(Screen[None]):
                 self.query_one(FrameworkTree).refresh_labels()
                 self.refresh_all()
 
-            self._run("Scope", change, after)
+            self.wb.run_write("Scope", change, after)
 
         self.app.push_screen(ScopePrompt(groups), done)
 

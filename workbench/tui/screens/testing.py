@@ -29,6 +29,8 @@ from .prompts import TextPrompt, date_error, parse_date
 if TYPE_CHECKING:
     from workbench.core.workspace import Workspace
 
+    from ..app import WorkbenchApp
+
 SEVERITY_STYLES = {
     "material_weakness": "bold reverse red",
     "significant_deficiency": "bold red",
@@ -192,16 +194,8 @@ class TestScreen(Screen[None]):
             if after is not None:
                 after()
 
-        run_write = getattr(self.app, "run_write", None)
-        if run_write is not None:
-            run_write(what, change, done)
-            return
-        try:  # a bare host app (tests): write here and now
-            change()
-        except (StoreError, ValueError) as exc:
-            self.notify(f"{what} failed: {exc}", severity="error", timeout=8)
-            return
-        done()
+        app: WorkbenchApp = self.app  # type: ignore[assignment]
+        app.run_write(what, change, done)
 
     def _default_date(self) -> str:
         period = self._period()
