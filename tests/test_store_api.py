@@ -111,7 +111,7 @@ def test_open_creates_missing_folders(tmp_path: Path) -> None:
 
 
 def test_create_false_refuses_a_missing_file(db: Path) -> None:
-    with pytest.raises(StoreError, match="no workbench database"):
+    with pytest.raises(StoreError, match="no database at"):
         Store.open(db, create=False)
     assert not db.exists()
 

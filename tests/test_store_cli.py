@@ -211,12 +211,12 @@ def test_show_control(cli: Cli, db: Path) -> None:
 
 
 def test_show_unmapped_framework_and_default_state(cli: Cli, db: Path) -> None:
+    Store.open(db).close()
     r = cli("show", "C2")
     assert r.code == 0
     assert "Beta: not mapped" in r.out
     assert "not started" in r.out and "never recorded" in r.out
     assert "none attached" in r.out and "no changes recorded" in r.out
-    assert not db.exists()  # reading does not create a database
 
 
 def test_show_json(cli: Cli) -> None:
@@ -233,7 +233,8 @@ def test_show_json(cli: Cli) -> None:
     assert data["testing"] == {"tests": [], "findings": []}
 
 
-def test_show_unknown_control(cli: Cli) -> None:
+def test_show_unknown_control(cli: Cli, db: Path) -> None:
+    Store.open(db).close()
     r = cli("show", "C7")
     assert r.code == 2 and "unknown control ID: C7" in r.err
     r = cli("show", "C11")
@@ -334,13 +335,13 @@ def test_evidence_add_bad_input(cli: Cli, db: Path, args: list[str], message: st
 
 
 def test_evidence_empty_and_usage(cli: Cli, db: Path) -> None:
+    Store.open(db).close()
     assert "No evidence attached." in cli("evidence", "list").out
     assert "No evidence attached." in cli("evidence", "check").out
     assert cli("evidence", "list", "--json").json()["evidence"] == []
     r = cli("evidence")
     assert r.code == 2 and "choose add, list, check or remove" in r.err
-    assert cli("evidence", "remove", "5").code == 2  # no database yet
-    assert not db.exists()
+    assert cli("evidence", "remove", "5").code == 2  # no such evidence
 
 
 # -- history ----------------------------------------------------------------------------------
@@ -388,10 +389,10 @@ def test_history_since(cli: Cli) -> None:
     assert r.code == 2 and "expected YYYY-MM-DD" in r.err
 
 
-def test_history_empty_does_not_create(cli: Cli, db: Path) -> None:
+def test_history_empty(cli: Cli, db: Path) -> None:
+    Store.open(db).close()
     r = cli("history")
     assert r.code == 0 and "No changes recorded." in r.out
-    assert not db.exists()
 
 
 # -- undo -------------------------------------------------------------------------------------
@@ -433,7 +434,7 @@ def test_undo_is_yours_unless_anyone(cli: Cli, db: Path) -> None:
 
 def test_undo_with_nothing_to_undo(cli: Cli, db: Path) -> None:
     r = cli("undo")
-    assert r.code == 2 and "no workbench database" in r.err
+    assert r.code == 2 and "no database at" in r.err
     with Store.open(db):
         pass
     r = cli("undo")
@@ -473,7 +474,7 @@ def test_verify_expect_head_mismatch(cli: Cli) -> None:
 
 def test_verify_without_database(cli: Cli, db: Path) -> None:
     r = cli("verify")
-    assert r.code == 2 and "no workbench database" in r.err
+    assert r.code == 2 and "no database at" in r.err
     assert not db.exists()
 
 

@@ -67,6 +67,7 @@ LOOPER = textwrap.dedent(
     db, start = sys.argv[1], int(sys.argv[2])
     statuses = ["in_progress", "implemented", "effective", "deficient"]
     with Store.open(db) as store:
+        print("ready", flush=True)
         i = start
         while True:
             store.mark([f"C{i % 6}"], statuses[i % 4], actor="looper", note=f"ack-{i}")
@@ -190,6 +191,10 @@ def test_sigkill_loses_no_acknowledged_mark(tmp_path: Path) -> None:
     start = 0
     for _ in range(4):
         proc = _spawn(LOOPER, db, start)
+        # The timer starts when the child says it is ready, not at spawn: on a busy machine
+        # the interpreter's start alone can take longer than the whole window.
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.6, 1.6))
         proc.send_signal(signal.SIGKILL)
         out, _err = proc.communicate(timeout=60)

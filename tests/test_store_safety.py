@@ -20,8 +20,9 @@ from workbench.core.store import (
     NotAWorkbenchDatabase,
     Store,
     StoreError,
+    dbfile,
 )
-from workbench.core.store.engine import inspect_file, parse_header
+from workbench.core.store.dbfile import parse_header
 
 MINI = Path(__file__).parent / "fixtures" / "catalogs" / "mini.yaml"
 # The CLI with the bundled catalogs replaced by nothing, so only the mini fixture loads.
@@ -213,7 +214,123 @@ def test_a_folder_is_refused(tmp_path: Path) -> None:
 def test_header_parser() -> None:
     assert parse_header(b"") is None
     assert parse_header(b"x" * 100) is None
-    assert inspect_file(Path("/nonexistent/x.db"), "x") is None
+
+
+# -- one owner of the database file (dbfile.py) ------------------------------------------------
+
+
+def _locks_on(path: Path) -> list[str]:
+    """This process's POSIX locks on the file (Linux /proc/locks)."""
+    ino = os.stat(path).st_ino
+    with open("/proc/locks") as fh:
+        return [line for line in fh if f":{ino} " in line and f" {os.getpid()} " in line]
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="Linux /proc/locks")
+def test_opening_a_second_store_keeps_the_first_ones_locks(tmp_path: Path) -> None:
+    """The root cause of lost changes: reading the header with open()/close() while a
+    connection was open released SQLite's locks in this process, so another process
+    deleted the WAL under it."""
+    path = tmp_path / "wb.db"
+    Store.open(path).close()
+    with Store.open(path) as first:
+        first.states()  # a read: SQLite holds its shared lock on the file
+        before = _locks_on(path)
+        assert before, "SQLite holds no lock on the database"
+        with Store.open(path) as second:  # inspects the header again
+            second.states()
+            assert _locks_on(path) == before
+        assert _locks_on(path) == before  # closing the second keeps the first's locks
+    assert dbfile.held_count() == 0
+
+
+def test_hold_is_released_on_every_refusal(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database at all" * 10)
+    with pytest.raises(NotAWorkbenchDatabase):
+        Store.open(bad)
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    with pytest.raises(NotAWorkbenchDatabase, match="empty"):
+        Store.open(empty, create=False)
+    assert empty.read_bytes() == b"" and dbfile.held_count() == 0
+
+
+def test_is_database_file_knows_the_file_and_its_side_files(tmp_path: Path) -> None:
+    path = tmp_path / "wb.db"
+    other = tmp_path / "other.txt"
+    other.write_text("x")
+    link = tmp_path / "link.db"
+    with Store.open(path) as store:
+        store.mark(["C1"], "effective", actor="a")
+        link.symlink_to(path)
+        assert dbfile.is_database_file(path) and dbfile.is_database_file(link)
+        assert dbfile.is_database_file(Path(f"{path}-wal"))
+        assert not dbfile.is_database_file(other)
+    assert not dbfile.is_database_file(path)
+
+
+def test_a_fifo_in_place_of_the_database_is_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.db"
+    os.mkfifo(fifo)
+    with pytest.raises(NotAWorkbenchDatabase, match="not a regular file"):
+        Store.open(fifo)
+
+
+def test_a_dangling_symlink_is_named_as_such(tmp_path: Path) -> None:
+    link = tmp_path / "wb.db"
+    link.symlink_to(tmp_path / "gone" / "real.db")
+    with pytest.raises(StoreError, match=r"symbolic link to .*real\.db, which does not exist"):
+        Store.open(link)
+    assert link.is_symlink() and not (tmp_path / "gone").exists()
+    r = _cli(tmp_path, "--db", str(link), "mark", "C1", "effective")
+    assert r.returncode == 2 and "symbolic link" in r.stderr and "permission" not in r.stderr
+
+
+READ_ONLY_COMMANDS = [
+    ["status"],
+    ["show", "C1"],
+    ["gaps"],
+    ["next"],
+    ["history"],
+    ["verify"],
+    ["export", "--format", "json", "-o", "out.json"],
+    ["findings"],
+    ["test", "show", "C1"],
+    ["evidence", "list"],
+    ["evidence", "check"],
+    ["period", "list"],
+    ["undo"],
+]
+
+
+@pytest.mark.parametrize("command", READ_ONLY_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_read_only_commands_never_create_a_database(tmp_path: Path, command: list[str]) -> None:
+    db = tmp_path / "missing.db"
+    r = _cli(tmp_path, "--db", str(db), *command)
+    assert r.returncode == 2, r.stderr
+    assert f"no database at {db}" in r.stderr and "Traceback" not in r.stderr
+    assert not db.exists() and not list(tmp_path.glob("missing.db*"))
+
+
+@pytest.mark.parametrize("command", [["verify"], ["status"], ["history"]])
+def test_read_only_commands_leave_a_zero_byte_file_alone(
+    tmp_path: Path, command: list[str]
+) -> None:
+    db = tmp_path / "zero.db"
+    db.write_bytes(b"")
+    r = _cli(tmp_path, "--db", str(db), *command)
+    assert r.returncode == 2 and "empty (0 bytes)" in r.stderr
+    assert db.read_bytes() == b"" and sorted(p.name for p in tmp_path.glob("zero.db*")) == [
+        "zero.db"
+    ]
+
+
+def test_write_commands_create_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    r = _cli(tmp_path, "--db", str(db), "mark", "C1", "effective")
+    assert r.returncode == 0 and db.exists()
+    assert _cli(tmp_path, "--db", str(db), "verify").returncode == 0
 
 
 # -- locks ------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def _alpha_period(ws: Workspace) -> None:
 
 def _same_as_rebuilt(ws: Workspace) -> None:
     """Incremental updates end where a from-scratch build does."""
-    fresh = Workspace(ws.catalog, ws.store, ws.actor)
+    fresh = Workspace(ws.catalog, ws.store, ws.actor, lens=ws.readiness.lens)
     assert ws.readiness.to_dict() == fresh.readiness.to_dict()
 
 

@@ -202,12 +202,18 @@ async def test_filter_dialog_status_framework_owner(workspace_factory) -> None: 
         assert len(_list(app).rows) == len(ws.catalog.controls)
 
 
-async def test_lens_and_scope_switches_are_persisted(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+async def test_lens_is_a_preference_and_scope_a_recorded_decision(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    from workbench.core.prefs import load_prefs
+
     ws = workspace_factory()
     app = WorkbenchApp(ws, watch_interval=0.1)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("l")
-        assert ws.readiness.lens == "operating" and ws.store.settings()["lens"] == "operating"
+        # The lens is this user's view: kept in their preferences, not in the database.
+        assert ws.readiness.lens == "operating" and load_prefs()["lens"] == "operating"
+        assert "lens" not in ws.store.settings() and ws.store.history() == []
+        await pilot.press("z")  # undo has nothing of the lens to undo
+        assert ws.readiness.lens == "operating"
         soc2_before = ws.readiness.figures("soc2").applicable
         await pilot.press("s")
         labels = [str(cb.label) for cb in app.screen.query("Checkbox")]
@@ -457,7 +463,7 @@ async def test_theme_toggle(workspace_factory) -> None:  # type: ignore[no-untyp
         chosen = app.theme
         await pilot.pause()
     # the choice is remembered by the next session
-    from workbench.tui.prefs import load_prefs, prefs_path
+    from workbench.core.prefs import load_prefs, prefs_path
 
     assert load_prefs() == {"theme": chosen}
     again = WorkbenchApp(ws, watch_interval=3600)

@@ -24,6 +24,7 @@ def run_app(args: argparse.Namespace) -> int:
         # New, old-version or suspect file: the full store creates, upgrades or refuses it.
         with open_workspace(args) as ws:
             return _run(ws)
+    from workbench.core.prefs import preferred_lens
     from workbench.core.workspace import Workspace
 
     def open_store():  # type: ignore[no-untyped-def]
@@ -33,7 +34,7 @@ def run_app(args: argparse.Namespace) -> int:
 
     store = LazyStore(snapshot, open_store)
     try:
-        return _run(Workspace(catalogs, store, resolve_actor(args.actor)))
+        return _run(Workspace(catalogs, store, resolve_actor(args.actor), lens=preferred_lens()))
     finally:
         try:
             store.close()
@@ -44,6 +45,8 @@ def run_app(args: argparse.Namespace) -> int:
 def _run(ws) -> int:  # type: ignore[no-untyped-def]
     from workbench.tui.app import WorkbenchApp
 
-    app = WorkbenchApp(ws)
+    store = ws.store
+    created = f"Created a new database at {store.path}" if store.created else None
+    app = WorkbenchApp(ws, greeting=created)
     app.run()
     return app.return_code or 0

@@ -49,19 +49,23 @@ def db_target(args: argparse.Namespace) -> Path:
 
 
 @contextmanager
-def open_workspace(args: argparse.Namespace) -> Iterator[Workspace]:
-    """Catalogs + store + readiness for one command; database problems exit 2 cleanly."""
+def open_workspace(args: argparse.Namespace, *, create: bool = True) -> Iterator[Workspace]:
+    """Catalogs + store + readiness for one command; database problems exit 2 cleanly.
+
+    Commands that only read pass create=False: a missing database is an error (exit 2) and
+    nothing is created."""
+    from workbench.core.prefs import preferred_lens
     from workbench.core.store import Store, StoreError, resolve_actor
     from workbench.core.workspace import Workspace
 
     catalogs = load_catalogs_or_exit(args)
     try:
-        store = Store.open(db_target(args))
+        store = Store.open(db_target(args), create=create)
     except StoreError as exc:
         sys.stderr.write(f"workbench: {exc}\n")
         raise SystemExit(2) from None
     try:
-        yield Workspace(catalogs, store, resolve_actor(args.actor))
+        yield Workspace(catalogs, store, resolve_actor(args.actor), lens=preferred_lens())
     except StoreError as exc:
         sys.stderr.write(f"workbench: {exc}\n")
         raise SystemExit(2) from None

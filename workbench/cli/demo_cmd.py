@@ -8,13 +8,21 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
+    from workbench.core.demo import demo_path
+
     p = sub.add_parser(
         "demo",
         help="open the app on a demo database with a half-finished review",
-        description="Open the app on demo.db in the user data directory (never your own "
-        "database), seeded on first use with a realistic, half-finished SOC 2 + SOX review.",
+        description=f"Open the app on the demo database, {demo_path()} (never your own "
+        "database: --db is refused here), seeded on first use with a realistic, "
+        "half-finished SOC 2 + SOX review.",
     )
-    p.add_argument("--reset", action="store_true", help="throw the demo database away and reseed")
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help=f"delete {demo_path()} and seed it again; refused, leaving the file as it is, "
+        "unless it is a demo database made by workbench",
+    )
     p.add_argument(
         "--seed-only", action="store_true", help="create the demo database, don't open the app"
     )
@@ -22,15 +30,20 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench.core.demo import open_demo
-    from workbench.core.paths import data_dir
+    from workbench.core.demo import demo_path, open_demo
     from workbench.core.store import StoreError, resolve_actor
     from workbench.core.workspace import Workspace
 
     from .common import load_catalogs_or_exit
 
+    if args.db:
+        sys.stderr.write(
+            f"workbench demo: error: the demo has its own database ({demo_path()}) and never "
+            f"uses --db; to open {args.db}, run `workbench --db {args.db}`\n"
+        )
+        return 2
     catalogs = load_catalogs_or_exit(args)
-    path = args.db or data_dir() / "demo.db"
+    path = demo_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         store = open_demo(path, catalogs, reset=args.reset)

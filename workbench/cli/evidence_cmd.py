@@ -116,7 +116,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 @reports_errors
 def run_list(args: argparse.Namespace) -> int:
-    with open_store(args, missing="empty") as store:
+    with open_store(args, create=False) as store:
         items = store.evidence(args.control_id, include_removed=args.all)
     if args.json:
         print_json({"schema": "workbench.evidence/1", "evidence": [i.to_dict() for i in items]})
@@ -162,7 +162,7 @@ def _table(items: list[Evidence], *, show_removed: bool) -> Any:
 
 @reports_errors
 def run_check(args: argparse.Namespace) -> int:
-    with open_store(args, missing="empty") as store:
+    with open_store(args, create=False) as store:
         results = store.check_evidence(args.control_id)
     problems = [r for r in results if r.problem]
     if args.json:
@@ -206,7 +206,7 @@ def run_check(args: argparse.Namespace) -> int:
 @reports_errors
 def run_remove(args: argparse.Namespace) -> int:
     actor = actor_of(args)
-    with open_store(args, missing="error") as store:
+    with open_store(args, create=False) as store:
         events = store.remove_evidence(args.evidence_id, actor=actor)
     from rich.text import Text
 

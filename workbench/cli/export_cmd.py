@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import CommandError, db_target, open_workspace
+from .common import CommandError, open_workspace
 
 # Kept here (not imported from workbench.core.reports) so `workbench --help` stays fast;
 # tests check that it matches workbench.core.reports.FORMATS.
@@ -42,7 +42,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--lens",
         choices=("design", "operating"),
-        help="readiness lens for this export (default: the stored lens, unchanged)",
+        help="readiness lens for this export (default: the lens you last chose in the app, "
+        "else design)",
     )
     p.set_defaults(handler=run_export)
 
@@ -80,13 +81,10 @@ def run_export(args: argparse.Namespace) -> int:
             f"cannot tell the format from {str(out)!r}: use --format "
             f"{'|'.join(FORMATS)} (or a .md, .csv, .json, .html or .xlsx file name)"
         )
-    db = db_target(args)
-    if not db.exists():
-        return _fail(f"no workbench database at {db} (nothing to export; check --db)")
     try:
-        with open_workspace(args) as ws:
+        with open_workspace(args, create=False) as ws:
             if args.lens and args.lens != ws.readiness.lens:
-                ws.readiness.set_lens(args.lens)  # this export only; stored lens unchanged
+                ws.set_lens(args.lens)  # this export only: nothing is written
             report = build_report(ws.catalog, ws.store, ws.readiness)
             if to_stdout:
                 sys.stdout.flush()

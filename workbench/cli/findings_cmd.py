@@ -226,7 +226,7 @@ def run_update(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from .testing_view import findings_overview
 
-    with open_workspace(args) as ws:
+    with open_workspace(args, create=False) as ws:
         fws = list(ws.catalog.frameworks)
         if args.framework:
             if args.framework not in fws:

@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    with open_store(args, missing="empty") as store:
+    with open_store(args, create=False) as store:
         events = store.history(args.control_id, since=args.since, limit=args.limit)
     if args.json:
         print_json({"schema": "workbench.history/1", "events": [ev.to_dict() for ev in events]})

@@ -172,7 +172,7 @@ def run_list(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    with open_workspace(args) as ws:
+    with open_workspace(args, create=False) as ws:
         records = ws.backing.records
         if args.json:
             print_json(
@@ -226,7 +226,7 @@ def run_use(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     from .testing_view import period_overview, period_rows
 
-    with open_workspace(args) as ws:
+    with open_workspace(args, create=False) as ws:
         records = ws.backing.records
         if args.name:
             period = ws.backing.period(args.name.strip())

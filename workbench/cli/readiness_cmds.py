@@ -51,7 +51,11 @@ def register(sub: Any) -> None:
         "selected framework is below the given percentage.",
     )
     _framework_option(p)
-    p.add_argument("--lens", choices=("design", "operating"), help="default: the stored lens")
+    p.add_argument(
+        "--lens",
+        choices=("design", "operating"),
+        help="default: the lens you last chose in the app, else design",
+    )
     p.add_argument(
         "--by",
         choices=("category", "group"),
@@ -87,7 +91,7 @@ def _frameworks(ws: Any, wanted: str) -> list[str]:
 
 def _with_lens(ws: Any, lens: str | None) -> None:
     if lens and lens != ws.readiness.lens:
-        ws.readiness.set_lens(lens)  # for this run only; the stored lens is unchanged
+        ws.set_lens(lens)  # this run only: nothing is written
 
 
 def _groups(ws: Any, fw_id: str, by: str | None) -> list[Any]:
@@ -105,7 +109,7 @@ def run_status(args: argparse.Namespace) -> int:
     from .testing_view import status_testing_dict
 
     try:
-        with open_workspace(args) as ws:
+        with open_workspace(args, create=False) as ws:
             fws = _frameworks(ws, args.framework)
             _with_lens(ws, args.lens)
             r = ws.readiness
@@ -236,7 +240,7 @@ def run_gaps(args: argparse.Namespace) -> int:
     from .common import CommandError
 
     try:
-        with open_workspace(args) as ws:
+        with open_workspace(args, create=False) as ws:
             fws = _frameworks(ws, args.framework)
             _with_lens(ws, args.lens)
             gaps = [g for fw in fws for g in ws.readiness.gaps(fw)]
@@ -293,7 +297,7 @@ def run_next(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    with open_workspace(args) as ws:
+    with open_workspace(args, create=False) as ws:
         _with_lens(ws, args.lens)
         ranking = ws.readiness.leverage(args.limit)
         if args.json:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     catalogs = load_catalogs_or_exit(args)
     cid = args.control_id.strip()
     control = catalogs.controls.get(cid)
-    with open_store(args, missing="empty") as store:
+    with open_store(args, create=False) as store:
         state = store.state(cid)
         items = store.evidence(cid)
         events = store.history(cid, limit=args.history)

@@ -13,7 +13,7 @@ import functools
 import sys
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.store.describe import describe_change
 
@@ -46,22 +46,15 @@ def reports_errors(handler: Handler) -> Handler:
     return wrapper
 
 
-def open_store(
-    args: argparse.Namespace, *, missing: Literal["create", "empty", "error"] = "create"
-) -> Store:
+def open_store(args: argparse.Namespace, *, create: bool = True) -> Store:
     """The database for this run (--db, WORKBENCH_DB, or the default file).
 
-    missing="empty": a database that does not exist yet reads as empty and is not created
-    (read-only commands); "error": it is an error; "create": it is created (mode 0600).
+    Commands that only read pass create=False: a missing database is an error (exit 2,
+    "no database at PATH") and nothing is created; commands that write create it (0600).
     """
     from workbench.core.store import Store
 
-    path = db_target(args)
-    if not path.exists() and missing != "create":
-        if missing == "error":
-            raise CommandError(f"no workbench database at {path}")
-        return Store.open("sqlite://")
-    return Store.open(path)
+    return Store.open(db_target(args), create=create)
 
 
 def actor_of(args: argparse.Namespace) -> str:

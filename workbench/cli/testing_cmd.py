@@ -253,7 +253,7 @@ def run_operating(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     from .testing_view import control_detail, control_detail_dict
 
-    with open_workspace(args) as ws:
+    with open_workspace(args, create=False) as ws:
         cid = _control(ws, args)
         period = ws.period_for(cid, args.period)
         if args.json:

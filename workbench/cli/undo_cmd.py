@@ -32,7 +32,7 @@ def register(sub: Any) -> None:
 @reports_errors
 def run(args: argparse.Namespace) -> int:
     actor = actor_of(args)
-    with open_store(args, missing="error") as store:
+    with open_store(args, create=False) as store:
         reverted = store.undo_preview(None if args.anyone else actor)
         events = store.undo(actor=actor, anyone=args.anyone)
     if args.json:

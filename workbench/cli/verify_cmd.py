@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    with open_store(args, missing="error") as store:
+    with open_store(args, create=False) as store:
         result = store.verify(anchor=args.expect_head)
         database = store.display_name
     if args.json:

@@ -185,15 +185,47 @@ def seed_testing(store: Store, catalog: CatalogSet, rng: random.Random) -> None:
         ws.update_finding(finding.id, status="remediated", remediated_on=date(2026, 6, 1))
 
 
+DEMO_SETTING = "demo"  # the marker: only a database carrying it is ever reset
+
+
+def demo_path() -> Path:
+    """The demo database: demo.db in the user data directory, never the user's own."""
+    from workbench.core.paths import data_dir
+
+    return data_dir() / "demo.db"
+
+
+def check_is_demo(path: Path) -> None:
+    """StoreError unless `path` is a regular file holding a workbench demo database (the
+    workbench application_id and the demo marker that seed_demo writes)."""
+    from workbench.core.store import Store, StoreError
+
+    refuse = (
+        f"{path} is not a demo database made by workbench, so `demo --reset` left it "
+        "unchanged (it only ever deletes a database that carries the demo marker)"
+    )
+    if path.is_symlink() or not path.is_file():
+        raise StoreError(refuse)
+    try:
+        with Store.open(path, create=False) as store:
+            marked = store.settings().get(DEMO_SETTING)
+    except StoreError:
+        raise StoreError(refuse) from None
+    if not marked:
+        raise StoreError(refuse)
+
+
 def open_demo(path: Path, catalog: CatalogSet, reset: bool = False) -> Store:
-    """The demo store at `path`, seeded on first use (or again with reset)."""
-    if reset and path.exists():
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    """The demo store at `path`, seeded on first use (or again with reset, which first makes
+    sure the file is a demo database: see check_is_demo)."""
     from workbench.core.store import Store
 
-    fresh = not path.exists()
+    if reset and (path.exists() or path.is_symlink()):
+        check_is_demo(path)  # its store is closed again: nothing of ours holds the file now
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     store = Store.open(path)
-    if fresh:
+    if store.created:
+        store.set_setting(DEMO_SETTING, "seeded by workbench demo", actor=ACTORS[0])
         seed_demo(store, catalog)
     return store

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from workbench.core.catalog import CatalogSet
-from workbench.core.readiness import LENS_SETTING, LENSES, Readiness, Scope, lens_from_settings
+from workbench.core.readiness import LENSES, Readiness, Scope
 from workbench.core.store import (
     UNCHANGED,
     AuditRecords,
@@ -46,8 +46,13 @@ if TYPE_CHECKING:
 
 
 class Workspace:
-    def __init__(self, catalog: CatalogSet, store: Store | LazyStore, actor: str) -> None:
+    def __init__(
+        self, catalog: CatalogSet, store: Store | LazyStore, actor: str, *, lens: str = "design"
+    ) -> None:
         self.catalog = catalog
+        # The lens is how this person looks at the data (a view preference: see
+        # core/prefs.py), not a setting of the database: it never becomes a history event.
+        self._lens = lens
         self.store = store
         self.actor = actor
         self._states: dict[str, ControlState] | None = None
@@ -73,7 +78,7 @@ class Workspace:
         return Readiness(
             self.catalog,
             statuses,
-            lens=lens_from_settings(settings),
+            lens=self._lens,
             scope=Scope.from_settings(settings),
             ready_fn=self._rule,
         )
@@ -183,9 +188,10 @@ class Workspace:
             self.refresh_testing(testing)
 
     def set_lens(self, lens: str) -> None:
+        """Look through another lens (this session only; nothing is written)."""
         if lens not in LENSES:
             raise ValueError(f"unknown lens {lens!r} (expected one of: {', '.join(LENSES)})")
-        self.store.set_setting(LENS_SETTING, lens, actor=self.actor)
+        self._lens = lens
         self.readiness.set_lens(lens)
 
     def set_scope(self, framework_id: str, group_id: str, in_scope: bool) -> None:

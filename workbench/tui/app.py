@@ -14,11 +14,11 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 
-from workbench.core.store import StoreError
+from workbench.core.prefs import load_prefs, save_pref
+from workbench.core.store import StoreError, acklog
 from workbench.core.workspace import Workspace
 
 from .commands import APP_COMMANDS, NAVIGATION, Command, bindings
-from .prefs import load_prefs, save_pref
 from .screens.browse import BrowseScreen
 from .screens.help import HelpScreen
 from .screens.readiness import ReadinessScreen
@@ -39,9 +39,12 @@ class WorkbenchApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (180, "-xwide")]  # noqa: RUF012
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, workspace: Workspace, *, watch_interval: float = 0.5) -> None:
+    def __init__(
+        self, workspace: Workspace, *, watch_interval: float = 0.5, greeting: str | None = None
+    ) -> None:
         super().__init__()
         self.workspace = workspace
+        self.greeting = greeting  # said once the first screen is up
         self.watch_interval = watch_interval
         self._seen_version: int | None = None
         self._watch_failed = False
@@ -62,6 +65,8 @@ class WorkbenchApp(App[None]):
             self.theme = theme
         self.theme_changed_signal.subscribe(self, lambda t: save_pref("theme", t.name))
         self.push_screen(self.browse_screen)
+        if self.greeting:
+            self.notify(self.greeting, timeout=8)
         self._seen_version = self._data_version()
         # A LazyStore served the first screen from a snapshot: load the full store now that
         # the screen is up (its data_version then differs once, and we re-read).
@@ -69,6 +74,7 @@ class WorkbenchApp(App[None]):
         if start is not None:
             self.call_after_refresh(start)
         self.call_after_refresh(self._settle)
+        self.call_after_refresh(acklog.record, "ready")
         # PRAGMA data_version is one cheap read: polling it is not a busy loop.
         self.set_interval(self.watch_interval, self.check_external_changes)
 
@@ -251,6 +257,9 @@ class WorkbenchApp(App[None]):
         self.browse_screen.query_one("FrameworkTree").readiness = self.workspace.readiness  # type: ignore[attr-defined]
         self.refresh_screens()
         gc.freeze()
+        if acklog.enabled():
+            head = self.workspace.store.history(limit=1)
+            acklog.record("seen", head=head[-1].seq if head else 0)
 
     def refresh_screens(self) -> None:
         for screen in self.screen_stack:

@@ -1,12 +1,10 @@
 """Readiness: how close each framework is, what blocks it, and what to work on next."""
 
 from .engine import (
-    LENS_SETTING,
     READY_STATUSES,
     Readiness,
     ReadyFn,
     Scope,
-    lens_from_settings,
     status_ready,
 )
 from .types import (
@@ -35,7 +33,6 @@ __all__ = [
     "GAP",
     "GAP_ORDER",
     "LENSES",
-    "LENS_SETTING",
     "MET",
     "NOT_APPLICABLE",
     "OUT_OF_SCOPE",
@@ -51,7 +48,6 @@ __all__ = [
     "RequirementResult",
     "Scope",
     "SharedFigures",
-    "lens_from_settings",
     "pct",
     "status_ready",
 ]

@@ -46,8 +46,6 @@ READY_STATUSES: dict[str, frozenset[str]] = {
     "operating": frozenset({"effective"}),
 }
 SCOPE_PREFIX = "scope."
-LENS_SETTING = "lens"
-
 ReadyFn = Callable[[str, str, str], bool]
 """(control_id, status, lens) -> ready. The default looks at the status alone."""
 
@@ -83,11 +81,6 @@ class Scope:
     def toggled(self, framework_id: str, group_id: str) -> Scope:
         key = (framework_id, group_id)
         return Scope(self.excluded ^ {key})
-
-
-def lens_from_settings(settings: Mapping[str, str]) -> str:
-    lens = settings.get(LENS_SETTING, "design")
-    return lens if lens in LENSES else "design"
 
 
 def _state(mapped: int, in_scope: int, ready: int, deficient: int) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..status import STATUSES, Status
 from .errors import (
     DatabaseLocked,
+    MissingDatabase,
     NewerSchemaError,
     NotAWorkbenchDatabase,
     NothingToUndo,
@@ -85,6 +86,7 @@ __all__ = [
     "Evidence",
     "EvidenceCheck",
     "Finding",
+    "MissingDatabase",
     "NewerSchemaError",
     "NotAWorkbenchDatabase",
     "NothingToUndo",

@@ -25,13 +25,19 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from .errors import DatabaseLocked, NewerSchemaError, NotAWorkbenchDatabase, StoreError
+from . import dbfile
+from .dbfile import Header, parse_header
+from .errors import (
+    DatabaseLocked,
+    MissingDatabase,
+    NewerSchemaError,
+    NotAWorkbenchDatabase,
+    StoreError,
+)
 from .schema import APPLICATION_ID, SCHEMA_VERSION
 
 DEFAULT_BUSY_TIMEOUT = 10.0  # seconds: normal contention waits, it never fails
 BEGIN_OPTION = "workbench_begin"
-SQLITE_MAGIC = b"SQLite format 3\x00"
-HEADER_SIZE = 100
 
 
 def busy_timeout_from_env(default: float = DEFAULT_BUSY_TIMEOUT) -> float:
@@ -75,65 +81,60 @@ def resolve_target(target: str | Path) -> Target:
 # ---------------------------------------------------------------------------------------------
 # Before SQLite opens anything: the file's 100-byte header tells us whether it is ours, from a
 # newer workbench, someone else's, or damaged, without creating -wal/-shm/-journal files.
+# The file is only ever read through dbfile's hold, never with open(): dbfile.py says why.
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
-    page_size: int
-    wal: bool
-    page_count: int | None  # None when the in-header size is not valid
-    schema_cookie: int
-    user_version: int
-    application_id: int
+def acquire_file(path: Path, display: str, *, create: bool) -> tuple[dbfile.DatabaseFile, bool]:
+    """Hold the database file (creating it, mode 0600, when `create`), and whether it was
+    created. Every refusal is a StoreError naming the file; nothing is created on one."""
+    if path.is_symlink() and not path.exists():
+        raise StoreError(
+            f"cannot open {display}: it is a symbolic link to {os.readlink(path)}, "
+            "which does not exist"
+        )
+    created = False
+    for _attempt in range(2):
+        try:
+            return dbfile.hold(path), created
+        except FileNotFoundError:
+            if not create:
+                raise MissingDatabase(
+                    f"no database at {display} (nothing was created: commands that only "
+                    "read need an existing database; `workbench mark` or the app creates one)"
+                ) from None
+            create_file(path, display)
+            created = True
+        except dbfile.NotARegularFile as exc:
+            if stat.S_ISDIR(exc.mode):
+                raise StoreError(
+                    f"cannot open {display}: it is a folder, not a database file"
+                ) from None
+            raise NotAWorkbenchDatabase(
+                f"{display} is not a regular file, so not a database"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"cannot open {display}: {exc.strerror or exc}") from None
+    raise StoreError(f"cannot open {display}: it vanished while being created")
 
 
-def parse_header(data: bytes) -> Header | None:
-    """The SQLite header fields we use, or None if `data` does not start like SQLite."""
-    if len(data) < HEADER_SIZE or not data.startswith(SQLITE_MAGIC):
-        return None
-
-    def u32(offset: int) -> int:
-        return int.from_bytes(data[offset : offset + 4], "big")
-
-    raw_size = int.from_bytes(data[16:18], "big")
-    page_size = 65536 if raw_size == 1 else raw_size
-    if page_size < 512 or page_size & (page_size - 1):
-        return None
-    change_counter, valid_for = u32(24), u32(92)
-    page_count = u32(28) if change_counter == valid_for and u32(28) > 0 else None
-    return Header(
-        page_size=page_size,
-        wal=data[18] == 2 or data[19] == 2,
-        page_count=page_count,
-        schema_cookie=u32(40),
-        user_version=u32(60),
-        application_id=int.from_bytes(data[68:72], "big", signed=True),
-    )
-
-
-def inspect_file(path: Path, display: str) -> Header | None:
+def inspect_file(db: dbfile.DatabaseFile, display: str, *, create: bool) -> Header | None:
     """Refuse anything that is not (or cannot be made) a workbench database.
 
-    Returns None for a missing or empty file (to be created), else the header of a workbench
-    database this version can open. Only reads the file.
+    Returns None for an empty file (to be initialised when `create`), else the header of a
+    workbench database this version can open. Only reads the file, through its hold.
     """
     try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError(f"cannot open {display}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise StoreError(f"cannot open {display}: it is a folder, not a database file")
-    if not stat.S_ISREG(st.st_mode):
-        raise NotAWorkbenchDatabase(f"{display} is not a regular file, so not a database")
-    if st.st_size == 0:
-        return None
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(HEADER_SIZE)
+        size = db.size()
+        data = db.header() if size else b""
     except OSError as exc:
         raise StoreError(f"cannot read {display}: {exc.strerror or exc}") from None
+    if size == 0:
+        if not create:
+            raise NotAWorkbenchDatabase(
+                f"{display} is empty (0 bytes), not a workbench database; it was left "
+                "unchanged (a command that writes, or the app, initialises it)"
+            )
+        return None
     header = parse_header(data)
     if header is None:
         raise NotAWorkbenchDatabase(
@@ -153,14 +154,14 @@ def inspect_file(path: Path, display: str) -> Header | None:
                 f"{display} is an SQLite database of another application (WAL mode, no "
                 "workbench marker), not a workbench database; it was left unchanged"
             )
-        if _schema_objects(path, display) or header.user_version != 0:
+        if _schema_objects(db.path, display) or header.user_version != 0:
             raise NotAWorkbenchDatabase(
                 f"{display} is an SQLite database with tables of its own, not a workbench "
                 "database; it was left unchanged"
             )
     if header.application_id == APPLICATION_ID and header.user_version > SCHEMA_VERSION:
         raise newer_schema(display, header.user_version)
-    _check_size(path, display, st.st_size, header)
+    _check_size(db.path, display, size, header)
     return header
 
 

@@ -17,6 +17,10 @@ class NotAWorkbenchDatabase(StoreError):
     """The file exists but is not a workbench database (left unchanged)."""
 
 
+class MissingDatabase(StoreError):
+    """No database at the path, and the caller only reads: nothing was created."""
+
+
 class NewerSchemaError(StoreError):
     """The database was written by a newer version of workbench (left unchanged)."""
 

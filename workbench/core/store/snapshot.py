@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .dbfile import DatabaseFile, hold
 from .format import APPLICATION_ID, PERIOD_SETTING_PREFIX, SCHEMA_VERSION
 from .records import (
     UNCHANGED,
@@ -44,9 +45,10 @@ if TYPE_CHECKING:
 class Snapshot:
     """States and settings as they were at start, plus a read-only connection for details."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, held: DatabaseFile) -> None:
         self.path = path
         self._conn = conn
+        self._held: DatabaseFile | None = held
         self._lock = threading.Lock()
         self.states = {
             r["control_id"]: _state_from(r) for r in conn.execute("SELECT * FROM control_state")
@@ -97,29 +99,42 @@ class Snapshot:
 
     def close(self) -> None:
         with self._lock:
+            if self._held is None:
+                return
             self._conn.close()
+            self._held.release()  # after the connection: see dbfile.py
+            self._held = None
 
 
 def read_snapshot(path: Path) -> Snapshot | None:
-    """A read-only snapshot of a current workbench database, or None (let Store.open decide)."""
-    if not path.is_file():
-        return None
+    """A read-only snapshot of a current workbench database, or None (let Store.open decide).
+
+    The file is held (dbfile.py) for as long as the snapshot's connection is open, and its
+    header is checked through that hold before SQLite touches it."""
     try:
+        held = hold(path)
+    except OSError:
+        return None
+    conn: sqlite3.Connection | None = None
+    try:
+        header = held.parsed_header()
+        if header is None or header.application_id != APPLICATION_ID:
+            raise ValueError("not a workbench database")
+        if header.user_version != SCHEMA_VERSION:
+            raise ValueError("another schema version")
         conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, timeout=2.0, check_same_thread=False
+            f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=2.0, check_same_thread=False
         )
-    except sqlite3.Error:
-        return None
-    try:
         conn.row_factory = sqlite3.Row
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if app_id != APPLICATION_ID or version != SCHEMA_VERSION:
+            raise ValueError("not a current workbench database")
+        return Snapshot(path, conn, held)
+    except (OSError, sqlite3.Error, ValueError, KeyError):
+        if conn is not None:
             conn.close()
-            return None
-        return Snapshot(path, conn)
-    except (sqlite3.Error, ValueError, KeyError):
-        conn.close()
+        held.release()
         return None
 
 
@@ -151,6 +166,10 @@ class LazyStore:
             self._store = self._open_store()
         except BaseException as exc:  # surfaced to the caller of the first real operation
             self._error = exc
+
+    @property
+    def created(self) -> bool:
+        return False  # a snapshot is only ever read from an existing database
 
     @property
     def loaded(self) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from ..status import Status, UnknownStatusError, parse_status
+from . import acklog, dbfile
 from . import engine as eng
 from .errors import (
     NotAWorkbenchDatabase,
@@ -150,8 +151,11 @@ class Store(TestingMixin):
         target: eng.Target,
         busy_timeout: float,
         dv_conn: Any,
+        held: dbfile.DatabaseFile | None = None,
     ) -> None:
         self._engine = engine
+        self._held = held  # the hold on the database file: released after every connection
+        self.created = False  # whether open() created the file
         self._writer = eng.writer(engine)
         self._target = target
         self._busy_timeout = busy_timeout
@@ -159,6 +163,7 @@ class Store(TestingMixin):
         self._dv_lock = threading.Lock()
         self._local_writes = 0
         self._closed = False
+        self._appended: list[Event] = []  # events of the write transaction in progress
         self.path: Path | None = target.path
 
     # -- opening -------------------------------------------------------------------------------
@@ -176,32 +181,44 @@ class Store(TestingMixin):
         Refuses, leaving the file byte-for-byte unchanged: files that are not workbench
         databases (NotAWorkbenchDatabase) and databases from a newer workbench
         (NewerSchemaError). An empty (0-byte) file, or an SQLite file with no schema at all, is
-        initialised. New files are created with mode 0600.
+        initialised. New files are created with mode 0600. With create=False (commands that
+        only read) a missing file is MissingDatabase and an empty one is refused: nothing is
+        created or initialised.
         """
         resolved = eng.resolve_target(target)
         timeout = eng.busy_timeout_from_env() if busy_timeout is None else busy_timeout
+        held: dbfile.DatabaseFile | None = None
+        created = False
         if resolved.path is not None:
-            eng.inspect_file(resolved.path, resolved.display)
-            if not resolved.path.exists():
-                if not create:
-                    raise StoreError(f"no workbench database at {resolved.display}")
-                eng.create_file(resolved.path, resolved.display)
-            eng.check_writable(resolved.path, resolved.display)
-        engine = eng.make_engine(resolved, timeout)
+            held, created = eng.acquire_file(resolved.path, resolved.display, create=create)
+        engine = None
         dv_conn = None
         try:
+            if held is not None:
+                assert resolved.path is not None
+                eng.inspect_file(held, resolved.display, create=create)
+                eng.check_writable(resolved.path, resolved.display)
+            engine = eng.make_engine(resolved, timeout)
             with eng.translate_errors(resolved.display, timeout):
-                cls._prepare(engine, resolved)
+                cls._prepare(engine, resolved, create=create)
                 if resolved.path is not None:
                     eng.enable_wal(engine)
                 dv_conn = eng.data_version_connection(resolved, timeout)
         except BaseException:
-            engine.dispose()
+            if dv_conn is not None:
+                dv_conn.close()
+            if engine is not None:
+                engine.dispose()
+            if held is not None:
+                held.release()  # only now: every connection of ours to it is closed
             raise
-        return cls(engine, resolved, timeout, dv_conn)
+        assert engine is not None
+        store = cls(engine, resolved, timeout, dv_conn, held)
+        store.created = created
+        return store
 
     @staticmethod
-    def _prepare(engine: Engine, target: eng.Target) -> None:
+    def _prepare(engine: Engine, target: eng.Target, *, create: bool = True) -> None:
         """Check the markers through SQLite and create or upgrade the schema if needed.
 
         A current database is only read (no write lock taken). Creating or upgrading happens
@@ -219,7 +236,7 @@ class Store(TestingMixin):
                     raise eng.newer_schema(target.display, found)
                 if found < SCHEMA_VERSION:
                     upgrade(conn, found)
-            elif app_id == 0 and objects == 0 and found == 0:
+            elif app_id == 0 and objects == 0 and found == 0 and create:
                 upgrade(conn, 0)
             else:
                 raise NotAWorkbenchDatabase(
@@ -242,6 +259,9 @@ class Store(TestingMixin):
                 self._dv_conn.close()
                 self._dv_conn = None
         self._engine.dispose()
+        if self._held is not None:
+            self._held.release()  # after the connections: see dbfile.py
+            self._held = None
 
     def __enter__(self) -> Store:
         return self
@@ -271,9 +291,12 @@ class Store(TestingMixin):
     def _write(self) -> Iterator[Connection]:
         self._check_open()
         with eng.translate_errors(self._target.display, self._busy_timeout):
+            self._appended = []
             with self._writer.connect() as conn, conn.begin():
                 yield conn
             self._local_writes += 1
+        if self._appended and acklog.enabled():
+            acklog.record("ack", events=[[e.seq, e.hash] for e in self._appended])
 
     @staticmethod
     def _now() -> str:
@@ -937,7 +960,7 @@ class Store(TestingMixin):
             rows.append(row)
         conn.execute(_INSERT_HISTORY, rows)
         moment = parse_at(at)
-        return [
+        events = [
             Event(
                 seq=r["seq"],
                 action=action,
@@ -953,6 +976,8 @@ class Store(TestingMixin):
             )
             for r in rows
         ]
+        self._appended.extend(events)
+        return events
 
     @staticmethod
     def _load_states(conn: Connection, ids: Iterable[str]) -> dict[str, ControlState]:

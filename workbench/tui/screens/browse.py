@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
 from workbench.core.browse import Filters, SearchIndex, apply_filters, controls_under
+from workbench.core.prefs import save_pref
 from workbench.presentation import STATE_STYLES, STATUS_LABELS, STATUS_STYLES
 
 from ..commands import BROWSE_COMMANDS, bindings
@@ -429,13 +430,12 @@ class BrowseScreen(Screen[None]):
         lst.focus()
 
     def action_toggle_lens(self) -> None:
+        # A view preference of this user (core/prefs.py), not a change to the database.
         lens = "operating" if self.ws.readiness.lens == "design" else "design"
-
-        def after() -> None:
-            self.refresh_all()
-            self.notify(f"Lens: {lens}", timeout=2)
-
-        self.wb.run_write("Switch lens", lambda: self.ws.set_lens(lens), after)
+        self.ws.set_lens(lens)
+        save_pref("lens", lens)
+        self.refresh_all()
+        self.notify(f"Lens: {lens}", timeout=2)
 
     def action_scope(self) -> None:
         groups = self.wb.scope_choices()

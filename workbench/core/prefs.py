@@ -1,8 +1,10 @@
-"""The app's own preferences (the theme), in `tui.json` in the user config directory.
+"""The view preferences of the person at the keyboard (theme, lens), in `tui.json` in the
+user config directory.
 
-These are display choices, not review data, so they live beside the user's catalogs rather
-than in the database and its history. Reading or writing them is best effort: a missing,
-damaged or unwritable file means defaults, never an error.
+These are display choices, not review data: two people on one database each keep their own,
+so they live beside the user's catalogs rather than in the database and its history (a lens
+switch is not a change anyone can undo or audit). Reading or writing them is best effort: a
+missing, damaged or unwritable file means defaults, never an error.
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ def load_prefs() -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def preferred_lens() -> str:
+    """The lens this user last chose (the app's `l`), else "design"."""
+    from workbench.core.readiness import LENSES
+
+    lens = load_prefs().get("lens")
+    return lens if isinstance(lens, str) and lens in LENSES else "design"
 
 
 def save_pref(key: str, value: Any) -> None:
