@@ -60,6 +60,7 @@ def run_export(args: argparse.Namespace) -> int:
     from workbench.core.reports import (
         ExportError,
         build_report,
+        check_target,
         format_for,
         render,
         write_export,
@@ -67,20 +68,21 @@ def run_export(args: argparse.Namespace) -> int:
 
     out: Path = args.output
     to_stdout = str(out) == "-"
+    db = db_target(args)
     if to_stdout:
         if args.format is None:
             return _fail("writing to standard output (-o -) needs --format")
-    elif out.is_dir():
-        return _fail(f"cannot write {out}: it is a folder")
-    elif not out.parent.is_dir():
-        return _fail(f"cannot write {out}: folder {out.parent} does not exist")
+    else:
+        try:  # refused before any work: devices, FIFOs, sockets, folders, the database
+            check_target(out, db)
+        except ExportError as exc:
+            return _fail(str(exc))
     fmt = args.format or format_for(out)
     if fmt is None:
         return _fail(
             f"cannot tell the format from {str(out)!r}: use --format "
             f"{'|'.join(FORMATS)} (or a .md, .csv, .json, .html or .xlsx file name)"
         )
-    db = db_target(args)
     if not db.exists():
         return _fail(f"no workbench database at {db} (nothing to export; check --db)")
     try:
@@ -93,7 +95,7 @@ def run_export(args: argparse.Namespace) -> int:
                 sys.stdout.buffer.write(render(fmt, report))
                 sys.stdout.buffer.flush()
                 return 0
-            size = write_export(fmt, report, out)
+            size = write_export(fmt, report, out, ws.store.path)
     except (ExportError, CommandError) as exc:
         return _fail(str(exc))
     m = report.meta

@@ -341,7 +341,8 @@ class WorkbenchApp(App[None]):
             path = Path(target).expanduser()
             try:
                 ws = self.workspace
-                written = write_export(fmt, build_report(ws.catalog, ws.store, ws.readiness), path)
+                report = build_report(ws.catalog, ws.store, ws.readiness)
+                written = write_export(fmt, report, path, ws.store.path)
             except Exception as exc:  # any failure is a message; the user's work is untouched
                 self.notify(f"Export failed: {exc}", severity="error", timeout=10)
                 return
