@@ -33,7 +33,7 @@ from .errors import (
     UnknownControlError,
     ValidationError,
 )
-from .evidence import Fingerprint, check_file, resolve_reference
+from .evidence import Fingerprint, Resolved, check_file, resolve_reference
 from .history import GENESIS_HASH, check_chain, event_hash
 from .history import Change as _Change
 from .records import (
@@ -592,16 +592,20 @@ class Store(TestingMixin):
         kind: str | None = None,
         known: Collection[str] | None = None,
         base: Path | None = None,
+        resolved: Resolved | None = None,
     ) -> Evidence:
         """Reference a file (absolute path, SHA-256 and size recorded; never copied), a URL or
-        a free-text note. `kind` forces "file", "url" or "note"; otherwise it is detected."""
+        a free-text note. `kind` forces "file", "url" or "note"; otherwise it is detected.
+        `resolved`: the reference already resolved and hashed (resolve_reference), e.g. by
+        the app off its UI thread."""
         (cid,) = self._check_ids([control_id], known)
         who = self._check_actor(actor)
         if effective_from and effective_to and effective_from > effective_to:
             raise ValidationError(
                 f"the evidence period ends ({effective_to}) before it starts ({effective_from})"
             )
-        resolved = resolve_reference(ref, kind, base=base)  # hashes outside the write lock
+        if resolved is None:  # hashes outside the write lock
+            resolved = resolve_reference(ref, kind, base=base, database=self.path)
         fp = resolved.fingerprint
         with self._write() as conn:
             at = format_at(datetime.now(UTC))
@@ -658,7 +662,9 @@ class Store(TestingMixin):
             if item.kind != "file" or item.sha256 is None or item.size is None:
                 out.append(EvidenceCheck(item, "not_checked", f"{item.kind}: nothing to check"))
                 continue
-            result = check_file(Path(item.ref), Fingerprint(item.sha256, item.size))
+            result = check_file(
+                Path(item.ref), Fingerprint(item.sha256, item.size), database=self.path
+            )
             now = result.fingerprint
             state: CheckState
             if result.state == "ok":

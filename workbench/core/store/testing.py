@@ -245,6 +245,7 @@ class TestingMixin:
     __test__ = False  # not a pytest test class
 
     if TYPE_CHECKING:
+        path: Path | None
 
         def _read(self) -> AbstractContextManager[Connection]: ...
 
@@ -432,7 +433,7 @@ class TestingMixin:
         by = _clean(performer)
         if not by:
             raise ValidationError("a test of design needs the name of who performed it")
-        cited = _parse_evidence(evidence, base)
+        cited = _parse_evidence(evidence, base, self.path)
         with self._write() as conn:
             p = self._period_for_write(conn, period)
             at = self._now()
@@ -542,7 +543,7 @@ class TestingMixin:
             raise ValidationError("a sample needs its date or an identifier (or both)")
         if plan is not None:
             _check_plan(plan)
-        cited = _parse_evidence(evidence, base)
+        cited = _parse_evidence(evidence, base, self.path)
         with self._write() as conn:
             p = self._period_for_write(conn, period)
             if occurred_on is not None and not p.contains(occurred_on):
@@ -922,11 +923,13 @@ def _check_samples(conn: Connection, cid: str, period: str, ids: Sequence[int]) 
     return sorted(wanted)
 
 
-def _parse_evidence(ref: str | None, base: Path | None) -> int | Resolved | None:
+def _parse_evidence(
+    ref: str | None, base: Path | None, database: Path | None
+) -> int | Resolved | None:
     """`#N` or `N`: attached evidence N; anything else: a path, URL or note to attach."""
     if ref is None or not ref.strip():
         return None
     found = _EVIDENCE_NUMBER_RE.match(ref.strip())
     if found:
         return int(found.group(1))
-    return resolve_reference(ref, base=base)  # hashes a file outside the write lock
+    return resolve_reference(ref, base=base, database=database)  # outside the write lock
