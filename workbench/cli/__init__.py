@@ -107,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str]) -> int:
+    from .safe_output import safe_streams
+
+    with safe_streams():  # nothing reaches the terminal as a control sequence
+        return _run(argv)
+
+
+def _run(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv))
     args.catalogs = [*args.catalogs, *getattr(args, "command_catalogs", [])]

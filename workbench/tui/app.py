@@ -6,11 +6,12 @@ import gc
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
 
@@ -19,6 +20,7 @@ from workbench.core.workspace import Workspace
 
 from .commands import APP_COMMANDS, NAVIGATION, Command, bindings
 from .prefs import load_prefs, save_pref
+from .safe_filter import ControlPictures
 from .screens.browse import BrowseScreen
 from .screens.help import HelpScreen
 from .screens.readiness import ReadinessScreen
@@ -30,6 +32,9 @@ EXPORT_LABELS = {
     "json": "JSON readiness model",
     "xlsx": "Excel workbook",
 }
+
+
+_CONTROL_PICTURES = ControlPictures()
 
 
 class WorkbenchApp(App[None]):
@@ -71,6 +76,11 @@ class WorkbenchApp(App[None]):
         self.call_after_refresh(self._settle)
         # PRAGMA data_version is one cheap read: polling it is not a busy loop.
         self.set_interval(self.watch_interval, self.check_external_changes)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Every drawn line passes ControlPictures: no stored or catalog text reaches the
+        terminal as a control sequence (safe_filter.py)."""
+        return [*super().get_line_filters(), _CONTROL_PICTURES]
 
     @staticmethod
     def _settle() -> None:

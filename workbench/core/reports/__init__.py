@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workbench.core.files import UnsafePath, check_write_target
+from workbench.core.text import neutralise
 
 from .csv_export import render_csv
 from .html import render_html
@@ -57,15 +58,17 @@ class ExportError(Exception):
     """An export that could not be written; the message says why (no partial file is left)."""
 
 
-def _text(render: Callable[[Report], str]) -> Callable[[Report], bytes]:
-    return lambda report: render(report).encode("utf-8")
+def _text(render: Callable[[Report], str], keep: str = "\n\t") -> Callable[[Report], bytes]:
+    """A text renderer's output, with any control character left in it shown as an escape
+    (core/text.py): the last word for Markdown, CSV and HTML, whatever path a value took."""
+    return lambda report: neutralise(render(report), keep).encode("utf-8")
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 RENDERERS: dict[str, Callable[[Report], bytes]] = {
     "md": _text(render_md),
-    "csv": _text(render_csv),
+    "csv": _text(render_csv, "\r\n\t"),  # CRLF rows; cells have no raw CR (csv_export)
     "json": _text(render_json),
     "html": _text(render_html),
     "xlsx": render_xlsx,

@@ -49,6 +49,8 @@ from .records import (
     _event_from,
     _evidence_from,
     _state_from,
+    check_day,
+    check_name,
     format_at,
     parse_at,
 )
@@ -470,13 +472,13 @@ class Store(TestingMixin):
         who = self._check_actor(actor)
         wanted: dict[str, str | None] = {"status": new_status.value}
         if note is not None:
-            wanted["notes"] = _clean(note)
+            wanted["notes"] = _clean(note, "note")
         if owner is not None:
-            wanted["owner"] = _clean(owner)
+            wanted["owner"] = _clean(owner, "owner")
         if due is not None:
-            wanted["due"] = due.isoformat()
+            wanted["due"] = check_day(due, "due date").isoformat()
         if justification is not None:
-            wanted["justification"] = _clean(justification)
+            wanted["justification"] = _clean(justification, "justification")
         if new_status is Status.NOT_APPLICABLE and justification is not None:
             self._require_justification(wanted["justification"], ids)
         return self._change_controls(ids, wanted, who, expected_versions)
@@ -499,13 +501,13 @@ class Store(TestingMixin):
         who = self._check_actor(actor)
         wanted: dict[str, str | None] = {}
         if not isinstance(owner, Unchanged):
-            wanted["owner"] = _clean(owner)
+            wanted["owner"] = _clean(owner, "owner")
         if not isinstance(due, Unchanged):
-            wanted["due"] = due.isoformat() if due else None
+            wanted["due"] = check_day(due, "due date").isoformat() if due else None
         if not isinstance(notes, Unchanged):
-            wanted["notes"] = _clean(notes)
+            wanted["notes"] = _clean(notes, "note")
         if not isinstance(justification, Unchanged):
-            wanted["justification"] = _clean(justification)
+            wanted["justification"] = _clean(justification, "justification")
         expected = None if expected_version is None else {ids[0]: expected_version}
         return self._change_controls(ids, wanted, who, expected)
 
@@ -600,6 +602,9 @@ class Store(TestingMixin):
         the app off its UI thread."""
         (cid,) = self._check_ids([control_id], known)
         who = self._check_actor(actor)
+        for day in (effective_from, effective_to):
+            if day is not None:
+                check_day(day, "evidence period date")
         if effective_from and effective_to and effective_from > effective_to:
             raise ValidationError(
                 f"the evidence period ends ({effective_to}) before it starts ({effective_from})"
@@ -614,7 +619,7 @@ class Store(TestingMixin):
                     control_id=cid,
                     kind=resolved.kind,
                     ref=resolved.ref,
-                    title=_clean(title),
+                    title=_clean(title, "evidence title"),
                     sha256=fp.sha256 if fp else None,
                     size=fp.size if fp else None,
                     effective_from=effective_from.isoformat() if effective_from else None,
@@ -979,6 +984,8 @@ class Store(TestingMixin):
             raise ValidationError("no control ID given")
         if any(not cid for cid in ids):
             raise ValidationError("a control ID is empty")
+        for cid in ids:
+            check_name(cid, "control ID")
         if known is not None:
             unknown = tuple(cid for cid in ids if cid not in known)
             if unknown:
@@ -993,4 +1000,4 @@ class Store(TestingMixin):
         who = actor.strip() if actor else ""
         if not who:
             raise ValidationError("an actor (who makes the change) is required")
-        return who
+        return check_name(who, "the actor name")

@@ -25,7 +25,15 @@ from .errors import StoreError, ValidationError
 from .evidence import Resolved, resolve_reference
 from .format import EVIDENCE_FIELD, PERIOD_SETTING_PREFIX, SETTING_PREFIX
 from .history import Change
-from .records import UNCHANGED, Event, Unchanged, _clean, _evidence_from, parse_at
+from .records import (
+    UNCHANGED,
+    Event,
+    Unchanged,
+    _clean,
+    _evidence_from,
+    check_day,
+    parse_at,
+)
 from .schema import audit_period, control_test, evidence, finding, setting, test_sample
 from .testing_records import (
     CONCLUSIONS,
@@ -430,12 +438,18 @@ class TestingMixin:
             raise ValidationError(
                 f"unknown conclusion {conclusion!r} (valid: {', '.join(CONCLUSIONS)})"
             )
-        by = _clean(performer)
+        by = _clean(performer, "performer")
         if not by:
             raise ValidationError("a test of design needs the name of who performed it")
+        check_day(performed_on, "test date")
         cited = _parse_evidence(evidence, base, self.path)
         with self._write() as conn:
             p = self._period_for_write(conn, period)
+            if not p.contains(performed_on):
+                raise ValidationError(
+                    f"test date {performed_on} is outside period {p.name} ({p.span}); "
+                    "nothing was recorded"
+                )
             at = self._now()
             changes: list[Change] = []
             evidence_id = self._link_evidence(conn, cid, cited, performed_on, who, at, changes)
@@ -446,7 +460,7 @@ class TestingMixin:
                 "performed_on": performed_on.isoformat(),
                 "performer": by,
                 "conclusion": conclusion,
-                "notes": _clean(notes),
+                "notes": _clean(notes, "note"),
                 "evidence_id": evidence_id,
             }
             test = self._insert_test(conn, values, who, at)
@@ -481,9 +495,9 @@ class TestingMixin:
                 "basis": plan.basis,
             }
             if performer is not None:
-                wanted["performer"] = _clean(performer)
+                wanted["performer"] = _clean(performer, "performer")
             if notes is not None:
-                wanted["notes"] = _clean(notes)
+                wanted["notes"] = _clean(notes, "note")
             if current is None:
                 values = {"control_id": cid, "period": p.name, "kind": "operating", **wanted}
                 test = self._insert_test(conn, values, who, at)
@@ -538,7 +552,7 @@ class TestingMixin:
         who = self._check_actor(actor)
         if result not in RESULTS:
             raise ValidationError(f"unknown result {result!r} (valid: {', '.join(RESULTS)})")
-        label = _clean(ref)
+        label = _clean(ref, "sample reference")
         if occurred_on is None and label is None:
             raise ValidationError("a sample needs its date or an identifier (or both)")
         if plan is not None:
@@ -580,7 +594,7 @@ class TestingMixin:
                     occurred_on=occurred_on.isoformat() if occurred_on else None,
                     ref=label,
                     result=result,
-                    notes=_clean(notes),
+                    notes=_clean(notes, "note"),
                     evidence_id=evidence_id,
                     created_at=at,
                     created_by=who,
@@ -640,7 +654,7 @@ class TestingMixin:
         """Classify a deficiency found by testing (usually from exception samples)."""
         (cid,) = self._check_ids([control_id], known)
         who = self._check_actor(actor)
-        text = _clean(summary)
+        text = _clean(summary, "finding summary")
         if not text:
             raise ValidationError("a finding needs a summary: say what went wrong")
         _check_finding_fields(severity, status, remediated_on)
@@ -655,11 +669,11 @@ class TestingMixin:
                     severity=severity,
                     summary=text,
                     samples=_join(ids),
-                    owner=_clean(owner),
-                    due=due.isoformat() if due else None,
+                    owner=_clean(owner, "owner"),
+                    due=check_day(due, "due date").isoformat() if due else None,
                     status=status,
                     remediated_on=remediated_on.isoformat() if remediated_on else None,
-                    notes=_clean(notes),
+                    notes=_clean(notes, "note"),
                     created_at=at,
                     created_by=who,
                     updated_at=at,
@@ -700,7 +714,7 @@ class TestingMixin:
             if not isinstance(severity, Unchanged):
                 wanted["severity"] = severity
             if not isinstance(summary, Unchanged):
-                text = _clean(summary)
+                text = _clean(summary, "finding summary")
                 if not text:
                     raise ValidationError("a finding needs a summary: it cannot be emptied")
                 wanted["summary"] = text
@@ -708,9 +722,9 @@ class TestingMixin:
                 ids = _check_samples(conn, before.control_id, before.period, samples)
                 wanted["samples"] = _join(ids)
             if not isinstance(owner, Unchanged):
-                wanted["owner"] = _clean(owner)
+                wanted["owner"] = _clean(owner, "owner")
             if not isinstance(due, Unchanged):
-                wanted["due"] = due.isoformat() if due else None
+                wanted["due"] = check_day(due, "due date").isoformat() if due else None
             if not isinstance(status, Unchanged):
                 wanted["status"] = status
             if not isinstance(remediated_on, Unchanged):
@@ -875,6 +889,8 @@ def _findings(conn: Connection, cid: str) -> list[Finding]:
 
 
 def _check_period_dates(start: date, end: date, as_of: date | None, suffix: str = "") -> None:
+    check_day(start, "period start")
+    check_day(end, "period end")
     if end < start:
         raise ValidationError(f"the period ends ({end}) before it starts ({start}){suffix}")
     if as_of is not None and not start <= as_of <= end:
@@ -893,6 +909,8 @@ def _check_plan(plan: OperatingPlan) -> None:
 
 
 def _check_finding_fields(severity: str, status: str, remediated_on: date | None) -> None:
+    if remediated_on is not None:
+        check_day(remediated_on, "remediation date")
     if severity not in SEVERITIES:
         raise ValidationError(f"unknown severity {severity!r} (valid: {', '.join(SEVERITIES)})")
     if status not in FINDING_STATUSES:
