@@ -10,7 +10,7 @@ import getpass
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from enum import Enum
 from typing import Any, Final, Literal, Protocol
 
@@ -44,13 +44,97 @@ UNCHANGED: Final = Unchanged.UNCHANGED
 
 def format_at(moment: datetime) -> str:
     """UTC, fixed width, so stored timestamps sort as text: 2025-01-31T09:05:00.000000Z."""
+    if isinstance(moment, UnreadableTime):
+        return moment.raw
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class UnreadableTime(datetime):
+    """A stored time that is not a time (a forged or damaged row): reading never crashes on
+    it. It sorts as 1970-01-01 and shows as `unreadable time '<stored text>'`; `raw` keeps
+    the stored text (format_at gives it back unchanged)."""
+
+    raw: str
+
+    def __new__(cls, raw: str) -> UnreadableTime:
+        moment = super().__new__(cls, 1970, 1, 1, tzinfo=UTC)
+        moment.raw = raw
+        return moment
+
+    def shown(self) -> str:
+        return f"unreadable time {self.raw[:64]!r}"
+
+    def strftime(self, _format: str) -> str:
+        return self.shown()
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return self.shown()
+
+    def astimezone(self, tz: tzinfo | None = None) -> UnreadableTime:
+        return self
+
+    def __str__(self) -> str:
+        return self.shown()
+
+
+class UnreadableDate(date):
+    """A stored date that is not a date; as UnreadableTime (sorts as 1970-01-01)."""
+
+    raw: str
+
+    def __new__(cls, raw: str) -> UnreadableDate:
+        day = super().__new__(cls, 1970, 1, 1)
+        day.raw = raw
+        return day
+
+    def shown(self) -> str:
+        return f"unreadable date {self.raw[:64]!r}"
+
+    def isoformat(self) -> str:
+        return self.shown()
+
+    def strftime(self, _format: str) -> str:
+        return self.shown()
+
+    def __str__(self) -> str:
+        return self.shown()
+
+
+_AT_FORMATS = ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ")
+
+
 def parse_at(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """A stored UTC time. Also the same without microseconds; anything else is an
+    UnreadableTime, reported by verify, never an exception."""
+    for fmt in _AT_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except (ValueError, TypeError):
+            continue
+    return UnreadableTime(str(text))
+
+
+def well_formed_at(text: object) -> bool:
+    """Exactly the format workbench writes (format_at)."""
+    if not isinstance(text, str):
+        return False
+    try:
+        datetime.strptime(text, _AT_FORMATS[0])
+    except ValueError:
+        return False
+    return True
+
+
+def stored_date(text: str | None) -> date | None:
+    """A stored YYYY-MM-DD date (None when empty); an UnreadableDate, never an exception."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except (ValueError, TypeError):
+        return UnreadableDate(str(text))
 
 
 DATE_MIN = date(1900, 1, 1)
@@ -313,7 +397,7 @@ class VerifyResult:
 
 
 def _date_or_none(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+    return stored_date(text)
 
 
 def _state_from(row: Row) -> ControlState:

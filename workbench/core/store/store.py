@@ -23,6 +23,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from ..status import Status, UnknownStatusError, parse_status
+from ..text import neutralise
 from . import engine as eng
 from .errors import (
     NotAWorkbenchDatabase,
@@ -53,6 +54,7 @@ from .records import (
     check_name,
     format_at,
     parse_at,
+    well_formed_at,
 )
 from .schema import (
     APPLICATION_ID,
@@ -61,9 +63,11 @@ from .schema import (
     HISTORY_TRIGGERS,
     SCHEMA_VERSION,
     SETTING_PREFIX,
+    TRIGGER_SQL,
     control_state,
     evidence,
     history,
+    normal_sql,
     setting,
     upgrade,
 )
@@ -108,15 +112,27 @@ class _Replay:
     actions: dict[str, set[int]] = field(default_factory=dict)
     evidence: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
+    # Who and when, as history says: (at, actor) of the event that last changed a control,
+    # first attached or last removed an evidence item, last set a setting.
+    control_stamps: dict[str, tuple[str, str]] = field(default_factory=dict)
+    evidence_added: dict[int, tuple[str, str]] = field(default_factory=dict)
+    evidence_removed: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    setting_stamps: dict[str, tuple[str, str]] = field(default_factory=dict)
     testing: TestingReplay = field(default_factory=TestingReplay)
     problems: list[str] = field(default_factory=list)
 
     def feed(self, row: Mapping[str, Any]) -> None:
         name: str = row["field"]
         cid: str | None = row["control_id"]
+        stamp = (row["at"], row["actor"])
+        if not well_formed_at(row["at"]):
+            self.problems.append(
+                f"event {row['seq']}: unreadable time {neutralise(str(row['at'])[:64])!r}"
+            )
         if name in CONTROL_FIELDS and cid is not None:
             self.fields[(cid, name)] = row["new_value"]
             self.actions.setdefault(cid, set()).add(row["action"])
+            self.control_stamps[cid] = stamp
         elif name == EVIDENCE_FIELD:
             try:
                 old = json.loads(row["old_value"]) if row["old_value"] else None
@@ -128,13 +144,31 @@ class _Replay:
             except (ValueError, TypeError, KeyError):
                 self.problems.append(f"event {row['seq']}: unreadable evidence record")
                 return
+            if old is None and new is not None and evidence_id not in self.evidence_added:
+                self.evidence_added[evidence_id] = stamp
+            self.evidence_removed[evidence_id] = stamp if new is None else (None, None)
             self.evidence[evidence_id] = new
         elif name.startswith(SETTING_PREFIX):
             self.settings[name[len(SETTING_PREFIX) :]] = row["new_value"]
+            self.setting_stamps[name[len(SETTING_PREFIX) :]] = stamp
         elif is_testing_field(name):
             self.testing.feed(row)
         else:
             self.problems.append(f"event {row['seq']}: unknown field {name!r}")
+
+
+def _stamp_problem(
+    label: str,
+    what: str,
+    stored: tuple[str | None, str | None],
+    expected: tuple[str | None, str | None] | None,
+) -> str:
+    """A who/when column that history does not back (an edit made outside workbench)."""
+    want = expected or (None, None)
+    return (
+        f"{label}: {what} at {stored[0]!r} by {stored[1]!r}, but history says "
+        f"{want[0]!r} by {want[1]!r}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -826,16 +860,25 @@ class Store(TestingMixin):
             problems.extend(self._compare_tables(conn, replay))
             problems.extend(replay.testing.problems)
             problems.extend(replay.testing.compare(conn))
-            present = set(
-                conn.exec_driver_sql(
-                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'history'"
-                ).scalars()
-            )
+            present = {
+                str(name): normal_sql(str(sql or ""))
+                for name, sql in conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                )
+            }
         missing = [name for name in HISTORY_TRIGGERS if name not in present]
         if missing:
             problems.append(
                 "the triggers that keep history append-only are missing: " + ", ".join(missing)
             )
+        for name, sql in sorted(present.items()):
+            if name not in TRIGGER_SQL:
+                problems.append(f"unexpected trigger {name!r} (not workbench's): {sql[:200]}")
+            elif sql != TRIGGER_SQL[name]:
+                problems.append(
+                    f"trigger {name} has been altered: its SQL is {sql[:200]!r}, "
+                    f"expected {TRIGGER_SQL[name]!r}"
+                )
         anchor_found: bool | None = None
         if anchor is not None:
             anchor_found = anchor.strip().lower() in report.hashes or (
@@ -877,6 +920,13 @@ class Store(TestingMixin):
                     problems.append(
                         f"control {cid}: {name} is {row[name]!r} but history says {expected!r}"
                     )
+            stamp = (row["updated_at"], row["updated_by"])
+            if stamp != replay.control_stamps.get(cid):
+                problems.append(
+                    _stamp_problem(
+                        f"control {cid}", "updated", stamp, replay.control_stamps.get(cid)
+                    )
+                )
             if row["version"] != len(replay.actions[cid]):
                 problems.append(
                     f"control {cid}: version {row['version']} but history has "
@@ -896,15 +946,39 @@ class Store(TestingMixin):
                 problems.append(f"evidence #{evidence_id}: {state}, which history does not say")
             elif record is not None and _evidence_from(row).record() != record:
                 problems.append(f"evidence #{evidence_id}: differs from what history recorded")
+            label = f"evidence #{evidence_id}"
+            added = (row["added_at"], row["added_by"])
+            if added != replay.evidence_added.get(evidence_id):
+                problems.append(
+                    _stamp_problem(label, "added", added, replay.evidence_added.get(evidence_id))
+                )
+            removed = (row["removed_at"], row["removed_by"])
+            if active == (record is not None) and removed != replay.evidence_removed.get(
+                evidence_id, (None, None)
+            ):
+                problems.append(
+                    _stamp_problem(
+                        label, "removed", removed, replay.evidence_removed.get(evidence_id)
+                    )
+                )
         for evidence_id in sorted(rows):
             problems.append(f"evidence #{evidence_id}: has no history")
-        stored = {row[0]: row[1] for row in conn.execute(select(setting.c.key, setting.c.value))}
+        stored_rows = {row["key"]: row for row in conn.execute(select(setting)).mappings()}
+        stored = {key: row["value"] for key, row in stored_rows.items()}
         for key in sorted(set(stored) | set(replay.settings)):
             if stored.get(key) != replay.settings.get(key):
                 problems.append(
                     f"setting {key}: is {stored.get(key)!r} but history says "
                     f"{replay.settings.get(key)!r}"
                 )
+            elif key in stored_rows:
+                stamp = (stored_rows[key]["updated_at"], stored_rows[key]["updated_by"])
+                if stamp != replay.setting_stamps.get(key):
+                    problems.append(
+                        _stamp_problem(
+                            f"setting {key}", "updated", stamp, replay.setting_stamps.get(key)
+                        )
+                    )
         return problems
 
     # -- internals -----------------------------------------------------------------------------

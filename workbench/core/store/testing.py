@@ -58,7 +58,8 @@ from .testing_records import (
 )
 
 _FRAMEWORK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_EVIDENCE_NUMBER_RE = re.compile(r"^#?(\d+)$")
+_EVIDENCE_NUMBER_RE = re.compile(r"^#?(\d{1,40})$")
+_ID_MAX = 2**63 - 1  # SQLite's largest integer
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,6 +202,10 @@ class TestingReplay:
 
     records: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # (at, actor) of the event that created each record (or re-created it, by undo) and
+    # of the last one that wrote it: what its created_* and updated_* columns must say.
+    created: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    updated: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def feed(self, row: Mapping[str, Any]) -> None:
         split = split_testing_field(row["field"])
@@ -213,6 +218,11 @@ class TestingReplay:
         except (ValueError, TypeError):
             self.problems.append(f"event {row['seq']}: unreadable {split[0]} record")
             return
+        stamp = (row["at"], row["actor"])
+        if new is not None:
+            if self.records.get(split) is None:
+                self.created[split] = stamp
+            self.updated[split] = stamp
         self.records[split] = new
 
     def compare(self, conn: Connection) -> list[str]:
@@ -221,6 +231,7 @@ class TestingReplay:
             rows: dict[str, dict[str, Any] | None] = {}
             for row in conn.execute(select(kind.table)).mappings():
                 key = str(row[kind.key])
+                problems.extend(self._check_stamps(kind, key, dict(row)))
                 try:
                     rows[key] = kind.record_of(row)
                 except (ValueError, TypeError, KeyError):
@@ -238,6 +249,26 @@ class TestingReplay:
                 elif have != want:
                     problems.append(f"{label}: differs from what history recorded")
         return problems
+
+    def _check_stamps(self, kind: _Kind, key: str, row: Mapping[str, Any]) -> list[str]:
+        """created_* / updated_* must be the time and actor of the events that wrote it."""
+        if (kind.name, key) not in self.records:
+            return []  # reported as "has no history"
+        label = f"{kind.name} {key}" if kind.key == "name" else f"{kind.name} #{key}"
+        found: list[str] = []
+        for column, expected in (
+            ("created", self.created.get((kind.name, key))),
+            ("updated", self.updated.get((kind.name, key))),
+        ):
+            if column not in kind.audited:
+                continue
+            stored = (row[f"{column}_at"], row[f"{column}_by"])
+            if expected is not None and stored != expected:
+                found.append(
+                    f"{label}: {column} at {stored[0]!r} by {stored[1]!r}, but history says "
+                    f"{expected[0]!r} by {expected[1]!r}"
+                )
+        return found
 
 
 def _sort_key(key: str) -> tuple[int, str]:
@@ -949,5 +980,8 @@ def _parse_evidence(
         return None
     found = _EVIDENCE_NUMBER_RE.match(ref.strip())
     if found:
-        return int(found.group(1))
+        number = int(found.group(1))
+        if number > _ID_MAX:
+            raise ValidationError(f"no evidence #{number}: evidence numbers are at most {_ID_MAX}")
+        return number
     return resolve_reference(ref, base=base, database=database)  # outside the write lock
