@@ -9,12 +9,16 @@ the one place that decides.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
+OTHERS_ANY = stat.S_IRWXG | stat.S_IRWXO
 SIDE_SUFFIXES: tuple[str, ...] = ("", "-wal", "-shm", "-journal")
 
 
@@ -127,3 +131,45 @@ def read_chunks(fd: int, size: int = 1 << 20) -> Iterator[bytes]:
     with os.fdopen(fd, "rb", closefd=True) as handle:
         while chunk := handle.read(size):
             yield chunk
+
+
+def uid() -> int:
+    return os.geteuid() if hasattr(os, "geteuid") else 0
+
+
+def read_private(
+    path: Path, forbidden: int = OTHERS_WRITE, limit: int | None = None
+) -> bytes | None:
+    """The contents of `path` if it is a regular file of this user without any of the
+    `forbidden` permission bits, else None. Checked with fstat on the open descriptor (a
+    swap between check and read is caught); never follows a symlink or blocks."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != uid() or st.st_mode & forbidden:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read() if limit is None else fh.read(limit)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write `path` atomically, mode 0600, its folder created 0700. Raises OSError."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

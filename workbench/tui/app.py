@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import time
@@ -59,6 +60,7 @@ class WorkbenchApp(App[None]):
         self._wait_started = 0.0
         self._wait_timer: Timer | None = None
         self._quit_warned = False
+        self._anchor_lost = False  # the remembered history head was not found (anchors.py)
         self.browse_screen = BrowseScreen(workspace)
 
     def on_mount(self) -> None:
@@ -74,8 +76,36 @@ class WorkbenchApp(App[None]):
         if start is not None:
             self.call_after_refresh(start)
         self.call_after_refresh(self._settle)
+        self.run_worker(self._check_anchor, thread=True, group="anchor")
         # PRAGMA data_version is one cheap read: polling it is not a busy loop.
         self.set_interval(self.watch_interval, self.check_external_changes)
+
+    def _check_anchor(self, *, at_exit: bool = False) -> None:
+        """Is the history head this user last saw still in the chain (core/store/anchors.py)?
+        Said loudly when not; otherwise the head seen now is remembered."""
+        from workbench.core.store import anchors
+
+        path = self.workspace.store.path
+        if path is None or self._anchor_lost:
+            return
+        found = anchors.check(path)
+        if found.lost:
+            self._anchor_lost = True
+            if not at_exit:
+                self.call_from_thread(
+                    self.notify,
+                    f"HISTORY REWRITTEN OR ROLLED BACK: {found.detail}. Run `workbench verify`.",
+                    title="Tamper warning",
+                    severity="error",
+                    timeout=120,
+                )
+            return
+        if found.state != "unavailable":
+            anchors.remember(path, found.head_seq, found.head_hash)
+
+    def on_unmount(self) -> None:
+        with contextlib.suppress(Exception):  # best effort: never block or fail the exit
+            self._check_anchor(at_exit=True)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Every drawn line passes ControlPictures: no stored or catalog text reaches the

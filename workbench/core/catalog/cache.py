@@ -22,11 +22,11 @@ import hmac
 import os
 import pickle
 import secrets
-import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from workbench.core.files import OTHERS_ANY, read_private, uid
 from workbench.core.paths import config_dir
 
 from .gcpause import gc_paused
@@ -39,7 +39,6 @@ MAGIC = b"workbench-catalog-cache 2\n"
 MAC_SIZE = 32
 KEY_FILE = "cache.key"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 def cache_dir() -> Path:
@@ -51,13 +50,9 @@ def cache_dir() -> Path:
     return user_cache_path("workbench", appauthor=False) / "catalogs"
 
 
-def _uid() -> int:
-    return os.geteuid() if hasattr(os, "geteuid") else 0
-
-
 def cache_path(key: str) -> Path:
     """The file for `key`: named for the user, so users sharing a folder never share files."""
-    return cache_dir() / f"catalogs-u{_uid()}-{key}.pickle"
+    return cache_dir() / f"catalogs-u{uid()}-{key}.pickle"
 
 
 def cache_key(files: Sequence[Path], names: Sequence[str]) -> str:
@@ -73,41 +68,11 @@ def cache_key(files: Sequence[Path], names: Sequence[str]) -> str:
     return h.hexdigest()[:32]
 
 
-_OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
-_OTHERS_ANY = stat.S_IRWXG | stat.S_IRWXO
-
-
-def _private(st: os.stat_result, forbidden: int) -> bool:
-    """A regular file of this user without any of the `forbidden` permission bits."""
-    return stat.S_ISREG(st.st_mode) and st.st_uid == _uid() and not st.st_mode & forbidden
-
-
-def _read_private(
-    path: Path, forbidden: int = _OTHERS_WRITE, limit: int | None = None
-) -> bytes | None:
-    """The contents of `path` if it passes _private (checked on the open file, so a swap
-    between check and read is caught), else None. Never follows a symlink or blocks."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not _private(st, forbidden):
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read() if limit is None else fh.read(limit)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 def secret_key(create: bool = True) -> bytes | None:
     """This user's cache key (32 random bytes, 0600, readable by no one else), created on
     first use. None when there is none or it is not private: the cache is then not used."""
     path = config_dir() / KEY_FILE
-    key = _read_private(path, _OTHERS_ANY, 64)
+    key = read_private(path, OTHERS_ANY, 64)
     if key is not None:
         return key if len(key) == 32 else None
     if not create or path.is_symlink() or path.exists():
@@ -129,7 +94,7 @@ def _mac(secret: bytes, name: str, payload: bytes) -> bytes:
 
 def read(key: str) -> CatalogSet | None:
     path = cache_path(key)
-    data = _read_private(path)
+    data = read_private(path)
     if data is None or not data.startswith(MAGIC):
         return None
     secret = secret_key(create=False)
@@ -178,7 +143,7 @@ def write(key: str, catalog: CatalogSet) -> None:
             fh.write(MAGIC + _mac(secret, target.name, payload) + payload)
         os.replace(tmp, target)
         mine = sorted(
-            folder.glob(f"catalogs-u{_uid()}-*.pickle"),
+            folder.glob(f"catalogs-u{uid()}-*.pickle"),
             key=lambda p: p.stat().st_mtime,
             reverse=True,
         )
