@@ -490,3 +490,12 @@ def test_dates_out_of_range_or_period(
     code, _, err = cli(db, capsys, *args)
     assert code == 2
     _one_line(err, message)
+
+
+def test_a_bad_workbench_actor_when_the_app_starts(
+    db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKBENCH_ACTOR", "eve\x1b]0;x\x07")
+    code, _, err = cli(db, capsys)  # no command: the app, refused before it starts
+    assert code == 2
+    _one_line(err, "WORKBENCH_ACTOR", "control character")

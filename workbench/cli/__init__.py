@@ -156,3 +156,12 @@ def _run(argv: Sequence[str]) -> int:
         return code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A store refusal that no command caught (e.g. a bad WORKBENCH_ACTOR when the app
+        # starts): one line, exit 2, never a traceback.
+        from workbench.core.store import StoreError
+
+        if not isinstance(exc, StoreError):
+            raise
+        sys.stderr.write(f"workbench: error: {exc}\n")
+        return 2
