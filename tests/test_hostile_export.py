@@ -175,3 +175,34 @@ async def test_the_app_refuses_the_same_targets(workspace_factory, tmp_path) -> 
     assert any("open workbench database" in m for m in messages), messages
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert ws.store.verify().ok
+
+
+def test_a_symlink_to_stdout_redirected_to_a_file_is_refused(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`workbench ... > log` makes /dev/stdout a regular file; replacing it would pull the
+    file from under the shell (later output would go to a deleted file)."""
+    log = tmp_path / "log.txt"
+    link = tmp_path / "out.md"
+    with log.open("w") as handle:
+        link.symlink_to(f"/proc/self/fd/{handle.fileno()}")
+        assert _export(db, str(link)) == 2
+        _refused(capsys, "standard stream or a /proc/")
+        inode = os.fstat(handle.fileno()).st_ino
+    assert log.stat().st_ino == inode and link.is_symlink()
+
+
+def test_a_redirected_standard_output_is_refused(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "log.md"
+    saved = os.dup(1)
+    try:
+        with log.open("w") as handle:
+            os.dup2(handle.fileno(), 1)
+            code = _export(db, str(log))
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    assert code == 2
+    _refused(capsys, "standard stream")

@@ -96,11 +96,48 @@ def check_write_target(path: Path, database: Path | None = None) -> Path:
         raise UnsafePath(f"cannot write {shown}: {exc.strerror or exc}") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise UnsafePath(f"cannot write {shown}: it is {kind_of(st.st_mode)}; exports are files")
+    special = _special_link(path)
+    if special is not None or (st is not None and _is_std_stream(st)):
+        # /dev/stdout -> /proc/self/fd/1 -> a redirected file: renaming over it would pull
+        # the file from under the shell that opened it
+        raise UnsafePath(
+            f"cannot write {shown}: it is this process's standard stream or a "
+            f"{special or 'special'} file; use -o - for standard output"
+        )
     target = path.resolve() if path.is_symlink() else path
     if not target.parent.is_dir():
         raise UnsafePath(f"cannot write {shown}: folder {target.parent} does not exist")
     check_database(target, database, f"cannot write {shown}:")
     return target
+
+
+_SPECIAL_ROOTS = ("/proc/", "/dev/")
+
+
+def _special_link(path: Path) -> str | None:
+    """The /proc or /dev path a chain of symlinks at `path` goes through, if any."""
+    current = str(path)
+    for _ in range(40):  # the kernel's own limit on links followed
+        if current.startswith(_SPECIAL_ROOTS):
+            return current
+        try:
+            link = os.readlink(current)
+        except OSError:
+            return None
+        current = os.path.join(os.path.dirname(current), link)
+    return None
+
+
+def _is_std_stream(st: os.stat_result) -> bool:
+    """True when the file is open as this process's standard input, output or error."""
+    for fd in (0, 1, 2):
+        try:
+            other = os.fstat(fd)
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+            return True
+    return False
 
 
 def open_regular(path: Path, shown: str, database: Path | None = None) -> int:
