@@ -18,6 +18,7 @@ def _isolated_dirs(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("WORKBENCH_STATE_DIR", str(home / "state"))
     monkeypatch.delenv("WORKBENCH_DB", raising=False)
     monkeypatch.delenv("WORKBENCH_CATALOGS", raising=False)
     monkeypatch.setenv("WORKBENCH_ACTOR", "tester")

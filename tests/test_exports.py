@@ -342,7 +342,7 @@ def test_empty_database(mini: CatalogSet, tmp_path: Path) -> None:
         ("-2", "'-2"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
+        ("\rx", "'\\x0dx"),  # a raw CR is a control character: shown, not kept (issue 11)
         ("a=b", "a=b"),
         ("", ""),
         ("'quoted", "'quoted"),
@@ -387,7 +387,8 @@ def test_csv_one_row_per_mapping(report: Report) -> None:
 def test_xlsx_cells_hold_any_text() -> None:
     from workbench.core.reports.xlsx import CELL_MAX, _text
 
-    assert _text("bell\x07 and nul\x00 dropped\ttab kept") == "bell and nul dropped\ttab kept"
+    # control characters are shown as escapes, not dropped (issue 11)
+    assert _text("bell\x07 and nul\x00 shown\ttab kept") == "bell\\x07 and nul\\x00 shown\ttab kept"
     long = _text("x" * (CELL_MAX + 10))
     assert len(long) == CELL_MAX and long.endswith("[truncated: the JSON export has the full text]")
 

@@ -106,9 +106,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+INT_MAX = 2**63 - 1  # SQLite's largest integer
+
+
+def _unstorable(args: argparse.Namespace) -> str | None:
+    """A value no command can use: an integer beyond SQLite's range (it would overflow deep
+    in a query) or text with bytes that are not UTF-8 (argv keeps them as surrogates, which
+    cannot be stored or printed). Checked once here, for every option and argument."""
+    from workbench.core.text import neutralise
+
+    for name, value in vars(args).items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            label = f"--{name.replace('_', '-')}" if not name.endswith("_id") else name
+            if isinstance(item, int) and not isinstance(item, bool) and abs(item) > INT_MAX:
+                return f"{label}: {item} is too large (at most {INT_MAX:,})"
+            if isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return (
+                        f"{label}: {neutralise(item, keep='')!r} is not valid UTF-8 "
+                        "(undecodable bytes shown as \\udcXX)"
+                    )
+    return None
+
+
 def run(argv: Sequence[str]) -> int:
+    from .safe_output import safe_streams
+
+    with safe_streams():  # nothing reaches the terminal as a control sequence
+        return _run(argv)
+
+
+def _run(argv: Sequence[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(list(argv))
+    problem = _unstorable(args)
+    if problem:
+        sys.stderr.write(f"workbench: error: {problem}\n")
+        return 2
     args.catalogs = [*args.catalogs, *getattr(args, "command_catalogs", [])]
     handler = getattr(args, "handler", None)
     try:
@@ -120,3 +156,12 @@ def run(argv: Sequence[str]) -> int:
         return code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A store refusal that no command caught (e.g. a bad WORKBENCH_ACTOR when the app
+        # starts): one line, exit 2, never a traceback.
+        from workbench.core.store import StoreError
+
+        if not isinstance(exc, StoreError):
+            raise
+        sys.stderr.write(f"workbench: error: {exc}\n")
+        return 2

@@ -25,10 +25,12 @@ class CommandError(Exception):
 
 
 def console(stderr: bool = False) -> Console:
-    from rich.console import Console
+    from .safe_output import SafeConsole, raw_stream
 
-    # highlight=False: catalog text is shown literally, not re-coloured.
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # highlight=False: catalog text is shown literally, not re-coloured. The console writes
+    # styling to the real stream and neutralises the text itself (safe_output.py).
+    stream = raw_stream(sys.stderr if stderr else sys.stdout)
+    return SafeConsole(file=stream, highlight=False, soft_wrap=False)
 
 
 def load_catalogs_or_exit(args: argparse.Namespace) -> CatalogSet:
@@ -76,7 +78,10 @@ def open_workspace(args: argparse.Namespace, *, create: bool = True) -> Iterator
 def print_json(data: object) -> None:
     import json
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    from workbench.core.text import json_safe
+
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(json_safe(text) + "\n")
 
 
 def bar(pct: float, width: int = 20) -> str:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import CommandError, open_workspace
+from .common import CommandError, db_target, open_workspace
 
 # Kept here (not imported from workbench.core.reports) so `workbench --help` stays fast;
 # tests check that it matches workbench.core.reports.FORMATS.
@@ -61,6 +61,7 @@ def run_export(args: argparse.Namespace) -> int:
     from workbench.core.reports import (
         ExportError,
         build_report,
+        check_target,
         format_for,
         render,
         write_export,
@@ -68,13 +69,15 @@ def run_export(args: argparse.Namespace) -> int:
 
     out: Path = args.output
     to_stdout = str(out) == "-"
+    db = db_target(args)
     if to_stdout:
         if args.format is None:
             return _fail("writing to standard output (-o -) needs --format")
-    elif out.is_dir():
-        return _fail(f"cannot write {out}: it is a folder")
-    elif not out.parent.is_dir():
-        return _fail(f"cannot write {out}: folder {out.parent} does not exist")
+    else:
+        try:  # refused before any work: devices, FIFOs, sockets, folders, the database
+            check_target(out, db)
+        except ExportError as exc:
+            return _fail(str(exc))
     fmt = args.format or format_for(out)
     if fmt is None:
         return _fail(
@@ -91,7 +94,7 @@ def run_export(args: argparse.Namespace) -> int:
                 sys.stdout.buffer.write(render(fmt, report))
                 sys.stdout.buffer.flush()
                 return 0
-            size = write_export(fmt, report, out)
+            size = write_export(fmt, report, out, ws.store.path)
     except (ExportError, CommandError) as exc:
         return _fail(str(exc))
     m = report.meta

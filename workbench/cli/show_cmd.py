@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.text import clip
+
 from .common import CommandError, console, load_catalogs_or_exit, print_json
 from .store_cmds import (
     check_known,
@@ -182,9 +184,11 @@ def _print(
     grid.add_row(Text("status"), status_text(state.status.value))
     grid.add_row(Text("owner"), Text(state.owner or "-"))
     grid.add_row(Text("due"), Text(state.due.isoformat() if state.due else "-"))
-    grid.add_row(Text("notes"), Text(state.notes or "-"))
+    grid.add_row(Text("notes"), Text(clip(state.notes) if state.notes else "-"))
     if state.justification or state.status.value == "not_applicable":
-        grid.add_row(Text("justification"), Text(state.justification or "-"))
+        grid.add_row(
+            Text("justification"), Text(clip(state.justification) if state.justification else "-")
+        )
     if state.recorded:
         grid.add_row(
             Text("last change"),

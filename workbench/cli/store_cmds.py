@@ -80,7 +80,12 @@ def since_arg(text: str) -> datetime:
     """argparse type: YYYY-MM-DD (start of that day, UTC) or an ISO date-time."""
     value = text.strip()
     if len(value) == 10:
-        day = date_arg(value)
+        from workbench.core.store import StoreError, parse_date
+
+        try:
+            day = parse_date(value, stored=False)
+        except StoreError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))

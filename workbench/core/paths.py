@@ -28,6 +28,17 @@ def config_dir() -> Path:
     return user_config_path(APP_NAME, appauthor=False)
 
 
+def state_dir() -> Path:
+    """User state directory (what workbench remembers between runs, e.g. the history heads
+    seen). WORKBENCH_STATE_DIR overrides."""
+    override = os.environ.get("WORKBENCH_STATE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_state_path
+
+    return user_state_path(APP_NAME, appauthor=False)
+
+
 def default_db_path() -> Path:
     """WORKBENCH_DB, else workbench.db in the user data directory."""
     override = os.environ.get("WORKBENCH_DB")

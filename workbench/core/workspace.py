@@ -27,6 +27,7 @@ from workbench.core.store import (
     UnknownControlError,
     ValidationError,
 )
+from workbench.core.store.evidence import Progress, Resolved, resolve_reference
 from workbench.core.store.testing_records import split_testing_field
 from workbench.core.testing import (
     BackedRule,
@@ -154,7 +155,9 @@ class Workspace:
         title: str | None = None,
         effective_from: date | None = None,
         effective_to: date | None = None,
+        resolved: Resolved | None = None,
     ) -> Evidence:
+        """`resolved`: the reference already resolved and hashed (resolve_evidence)."""
         self.check_controls([control_id])
         return self.store.add_evidence(
             control_id,
@@ -163,7 +166,13 @@ class Workspace:
             title=title,
             effective_from=effective_from,
             effective_to=effective_to,
+            resolved=resolved,
         )
+
+    def resolve_evidence(self, ref: str, progress: Progress | None = None) -> Resolved:
+        """Decide what an evidence reference is and hash a file (slow for a big one: the app
+        calls this off its UI thread). Raises ValidationError."""
+        return resolve_reference(ref, database=self.store.path, progress=progress)
 
     def undo(self) -> list[Event]:
         events = self.store.undo(actor=self.actor)

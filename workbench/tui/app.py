@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
+from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.timer import Timer
 
@@ -19,6 +21,7 @@ from workbench.core.store import StoreError, acklog
 from workbench.core.workspace import Workspace
 
 from .commands import APP_COMMANDS, NAVIGATION, Command, bindings
+from .safe_filter import ControlPictures
 from .screens.browse import BrowseScreen
 from .screens.help import HelpScreen
 from .screens.readiness import ReadinessScreen
@@ -30,6 +33,9 @@ EXPORT_LABELS = {
     "json": "JSON readiness model",
     "xlsx": "Excel workbook",
 }
+
+
+_CONTROL_PICTURES = ControlPictures()
 
 
 class WorkbenchApp(App[None]):
@@ -57,6 +63,7 @@ class WorkbenchApp(App[None]):
         self._wait_started = 0.0
         self._wait_timer: Timer | None = None
         self._quit_warned = False
+        self._anchor_lost = False  # the remembered history head was not found (anchors.py)
         self.browse_screen = BrowseScreen(workspace)
 
     def on_mount(self) -> None:
@@ -75,8 +82,41 @@ class WorkbenchApp(App[None]):
             self.call_after_refresh(start)
         self.call_after_refresh(self._settle)
         self.call_after_refresh(acklog.record, "ready")
+        self.run_worker(self._check_anchor, thread=True, group="anchor")
         # PRAGMA data_version is one cheap read: polling it is not a busy loop.
         self.set_interval(self.watch_interval, self.check_external_changes)
+
+    def _check_anchor(self, *, at_exit: bool = False) -> None:
+        """Is the history head this user last saw still in the chain (core/store/anchors.py)?
+        Said loudly when not; otherwise the head seen now is remembered."""
+        from workbench.core.store import anchors
+
+        path = self.workspace.store.path
+        if path is None or self._anchor_lost:
+            return
+        found = anchors.check(path)
+        if found.lost:
+            self._anchor_lost = True
+            if not at_exit:
+                self.call_from_thread(
+                    self.notify,
+                    f"HISTORY REWRITTEN OR ROLLED BACK: {found.detail}. Run `workbench verify`.",
+                    title="Tamper warning",
+                    severity="error",
+                    timeout=120,
+                )
+            return
+        if found.state != "unavailable":
+            anchors.remember(path, found.head_seq, found.head_hash)
+
+    def on_unmount(self) -> None:
+        with contextlib.suppress(Exception):  # best effort: never block or fail the exit
+            self._check_anchor(at_exit=True)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Every drawn line passes ControlPictures: no stored or catalog text reaches the
+        terminal as a control sequence (safe_filter.py)."""
+        return [*super().get_line_filters(), _CONTROL_PICTURES]
 
     @staticmethod
     def _settle() -> None:
@@ -350,7 +390,8 @@ class WorkbenchApp(App[None]):
             path = Path(target).expanduser()
             try:
                 ws = self.workspace
-                written = write_export(fmt, build_report(ws.catalog, ws.store, ws.readiness), path)
+                report = build_report(ws.catalog, ws.store, ws.readiness)
+                written = write_export(fmt, report, path, ws.store.path)
             except Exception as exc:  # any failure is a message; the user's work is untouched
                 self.notify(f"Export failed: {exc}", severity="error", timeout=10)
                 return

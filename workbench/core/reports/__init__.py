@@ -18,6 +18,9 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from workbench.core.files import UnsafePath, check_write_target
+from workbench.core.text import neutralise
+
 from .csv_export import render_csv
 from .html import render_html
 from .json_export import render_json, to_dict
@@ -55,13 +58,17 @@ class ExportError(Exception):
     """An export that could not be written; the message says why (no partial file is left)."""
 
 
-def _text(render: Callable[[Report], str]) -> Callable[[Report], bytes]:
-    return lambda report: render(report).encode("utf-8")
+def _text(render: Callable[[Report], str], keep: str = "\n\t") -> Callable[[Report], bytes]:
+    """A text renderer's output, with any control character left in it shown as an escape
+    (core/text.py): the last word for Markdown, CSV and HTML, whatever path a value took."""
+    return lambda report: neutralise(render(report), keep).encode("utf-8")
 
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 RENDERERS: dict[str, Callable[[Report], bytes]] = {
     "md": _text(render_md),
-    "csv": _text(render_csv),
+    "csv": _text(render_csv, "\r\n\t"),  # CRLF rows; cells have no raw CR (csv_export)
     "json": _text(render_json),
     "html": _text(render_html),
     "xlsx": render_xlsx,
@@ -79,32 +86,41 @@ def render(fmt: str, report: Report) -> bytes:
     return RENDERERS[fmt](report)
 
 
-def write_export(fmt: str, report: Report, path: Path | str) -> int:
-    """Render and write atomically; return the number of bytes written. Raises ExportError."""
+def write_export(fmt: str, report: Report, path: Path | str, database: Path | None = None) -> int:
+    """Render and write atomically; return the number of bytes written. Raises ExportError.
+    `database`: the open database file, which an export must never overwrite."""
+    check_target(Path(path), database)  # before rendering: a refused target costs nothing
     data = render(fmt, report)
-    atomic_write(Path(path), data)
+    atomic_write(Path(path), data, database)
     return len(data)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def check_target(path: Path, database: Path | None = None) -> Path:
+    """The file an export to `path` writes (a symlink's target). ExportError for a device,
+    FIFO, socket or folder, a missing folder, and the database or its side files."""
+    try:
+        return check_write_target(path, database)
+    except UnsafePath as exc:
+        raise ExportError(str(exc)) from None
+
+
+def atomic_write(path: Path, data: bytes, database: Path | None = None) -> None:
     """Write to a new file next to `path`, flush it to disk, then rename it over `path`.
 
-    A new file gets the usual permissions (0666 less the umask); a replaced file keeps its
-    mode. On any failure the temporary file is removed and the target is untouched.
+    Only regular files are written (check_target). A new file is created 0600: an export
+    holds the same data as the database. A replaced file keeps its mode. On any failure the
+    temporary file is removed and the target is untouched.
     """
     shown = str(path)
-    if path.is_dir():
-        raise ExportError(f"cannot write {shown}: it is a folder")
-    folder = path.parent
-    if not folder.is_dir():
-        raise ExportError(f"cannot write {shown}: folder {folder} does not exist")
+    target = check_target(path, database)
+    folder = target.parent
     try:
-        mode = path.stat().st_mode & 0o7777
+        mode: int | None = os.stat(target).st_mode & 0o7777
     except OSError:
         mode = None
-    tmp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    tmp = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
     except OSError as exc:
         raise ExportError(f"cannot write {shown}: {exc.strerror or exc}") from None
     try:
@@ -114,7 +130,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -144,6 +160,7 @@ __all__ = [
     "RequirementRow",
     "atomic_write",
     "build_report",
+    "check_target",
     "format_for",
     "render",
     "render_csv",

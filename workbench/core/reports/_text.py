@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
+from workbench.core.text import neutralise
+
 LINK_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def one_line(text: str) -> str:
-    """Newlines and tabs to single spaces; other control characters dropped."""
-    return " ".join(_CONTROL_RE.sub("", text).split())
+    """Newlines and tabs to single spaces; other control characters shown as escapes."""
+    return " ".join(neutralise(text).split())
 
 
 def lines(text: str) -> list[str]:
-    """A multi-line user text, split into lines without control characters."""
-    return [_CONTROL_RE.sub("", line).rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    """A multi-line user text, split into lines, control characters shown as escapes."""
+    return [neutralise(line).rstrip() for line in text.replace("\r\n", "\n").split("\n")]
 
 
 def linkable(url: str) -> bool:

@@ -12,6 +12,8 @@ import csv
 import io
 from collections.abc import Iterator
 
+from workbench.core.text import neutralise as safe_text
+
 from .model import ControlReport, MappingItem, Report, fmt_date, fmt_time
 
 COLUMNS: tuple[str, ...] = (
@@ -56,8 +58,10 @@ FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: str) -> str:
-    """Prefix a cell that a spreadsheet would evaluate with an apostrophe (shown as text)."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    """Prefix a cell that a spreadsheet would evaluate with an apostrophe (shown as text);
+    control characters (a CR too) shown as escapes (core/text.py), newlines and tabs kept."""
+    value = "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    return safe_text(value)
 
 
 def _yes(flag: bool) -> str:

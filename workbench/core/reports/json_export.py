@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from workbench.core.text import json_safe
+
 from .model import (
     SCHEMA,
     ControlReport,
@@ -147,4 +149,4 @@ def _testing(t: ControlTestingReport) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(to_dict(report), indent=2, ensure_ascii=False)) + "\n"

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from workbench.core.text import neutralise
+
 from .csv_export import FORMULA_TRIGGERS
 from .model import FrameworkReport, Report, fmt_time
 
@@ -25,14 +27,13 @@ MAX_WIDTH = 60
 MIN_WIDTH = 6
 SHEET_NAME_MAX = 31
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 CELL_MAX = 32_767  # characters Excel accepts in one cell
 
 
 def _text(value: str) -> str:
-    text = _ILLEGAL_RE.sub("", value)
+    text = neutralise(value)  # XLSX cannot hold most controls; none are shown raw
     if len(text) > CELL_MAX:
         marker = " [truncated: the JSON export has the full text]"
         text = text[: CELL_MAX - len(marker)] + marker
@@ -44,7 +45,7 @@ def _yes(flag: bool) -> str:
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
-    base = _BAD_SHEET_CHARS.sub("_", name).strip("'") or "sheet"
+    base = _BAD_SHEET_CHARS.sub("_", neutralise(name, keep="")).strip("'") or "sheet"
     base = base[:SHEET_NAME_MAX]
     title, n = base, 2
     while title.lower() in taken:

@@ -149,6 +149,18 @@ def hold(path: Path) -> DatabaseFile:
     return DatabaseFile(key, path)
 
 
+def park_if_held(fd: int) -> bool:
+    """If `fd` (opened by other code) is on a file this process holds, keep it open with the
+    hold (closing it would drop SQLite's locks) and return True; else False."""
+    st = os.fstat(fd)
+    with _lock:
+        entry = _held.get((st.st_dev, st.st_ino))
+        if entry is None:
+            return False
+        entry.parked.append(fd)
+        return True
+
+
 def is_database_file(path: Path) -> bool:
     """Whether `path` is a database file this process holds, or one of its side files
     (compared by device and inode, so other names for the same file count too)."""

@@ -1,7 +1,10 @@
 """Evidence references: what kind a reference is, file fingerprints, and later checks.
 
 Evidence is referenced, never copied, opened by another program or executed: a file is only
-read to compute its SHA-256.
+read to compute its SHA-256. Only regular files are read, opened without blocking and checked
+on the open descriptor (core/files.py): a FIFO or device (even one swapped in after an earlier
+check) is refused instead of hanging, and so is the workbench database itself, whose opening
+and closing in this process would drop SQLite's locks.
 """
 
 from __future__ import annotations
@@ -9,10 +12,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.core.files import UnsafePath, open_regular, read_chunks
+
 from .errors import ValidationError
+
+Progress = Callable[[int, int], None]  # (bytes hashed, total bytes), called per chunk
 
 KINDS: tuple[str, ...] = ("file", "url", "note")
 CHECK_STATES: tuple[str, ...] = ("ok", "missing", "changed", "unreadable", "not_checked")
@@ -30,14 +38,25 @@ class Fingerprint:
     size: int
 
 
-def hash_file(path: Path) -> Fingerprint:
-    """SHA-256 and size of a file's contents. Raises OSError."""
+def hash_file(
+    path: Path,
+    *,
+    shown: str | None = None,
+    database: Path | None = None,
+    progress: Progress | None = None,
+) -> Fingerprint:
+    """SHA-256 and size of a regular file's contents, read in chunks. Raises UnsafePath for
+    anything but a regular file (and for `database` and its side files), OSError on a read
+    error."""
+    fd = open_regular(path, shown or str(path), database)
+    total = os.fstat(fd).st_size
     digest = hashlib.sha256()
     size = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
+    for chunk in read_chunks(fd, _CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        if progress is not None:
+            progress(size, total)
     return Fingerprint(digest.hexdigest(), size)
 
 
@@ -66,7 +85,14 @@ class Resolved:
     fingerprint: Fingerprint | None
 
 
-def resolve_reference(ref: str, kind: str | None = None, *, base: Path | None = None) -> Resolved:
+def resolve_reference(
+    ref: str,
+    kind: str | None = None,
+    *,
+    base: Path | None = None,
+    database: Path | None = None,
+    progress: Progress | None = None,
+) -> Resolved:
     """Decide what a reference is and normalise it.
 
     - a URL (`scheme://...`, `mailto:`) is kept as written; `file://` URLs are treated as paths;
@@ -95,7 +121,8 @@ def resolve_reference(ref: str, kind: str | None = None, *, base: Path | None = 
     if not path.is_absolute() and base is not None:
         path = base / path
     if kind == "file" or path.exists() or looks_like_path(text):
-        return Resolved("file", str(_absolute(path)), _fingerprint_for_add(path, text))
+        fingerprint = _fingerprint_for_add(path, text, database, progress)
+        return Resolved("file", str(_absolute(path)), fingerprint)
     return Resolved("note", text, None)
 
 
@@ -106,7 +133,9 @@ def _absolute(path: Path) -> Path:
         return path.absolute()
 
 
-def _fingerprint_for_add(path: Path, shown: str) -> Fingerprint:
+def _fingerprint_for_add(
+    path: Path, shown: str, database: Path | None, progress: Progress | None
+) -> Fingerprint:
     if not path.exists():
         raise ValidationError(
             f"no such file: {shown} (to record it as text, add it as a note instead)"
@@ -116,7 +145,9 @@ def _fingerprint_for_add(path: Path, shown: str) -> Fingerprint:
             f"{shown} is a folder: attach the files in it, or a URL or a note describing it"
         )
     try:
-        return hash_file(path)
+        return hash_file(path, shown=shown, database=database, progress=progress)
+    except UnsafePath as exc:
+        raise ValidationError(str(exc)) from None
     except OSError as exc:
         raise ValidationError(f"cannot read {shown}: {exc.strerror or exc}") from None
 
@@ -128,7 +159,7 @@ class FileCheck:
     fingerprint: Fingerprint | None
 
 
-def check_file(path: Path, expected: Fingerprint) -> FileCheck:
+def check_file(path: Path, expected: Fingerprint, database: Path | None = None) -> FileCheck:
     """Compare a file with the fingerprint taken when it was attached."""
     try:
         if not path.exists():
@@ -138,11 +169,13 @@ def check_file(path: Path, expected: Fingerprint) -> FileCheck:
         size = path.stat().st_size
         if size != expected.size:
             # Still hash it so the new fingerprint can be reported.
-            now = hash_file(path)
+            now = hash_file(path, database=database)
             return FileCheck(
                 "changed", f"size {expected.size} -> {now.size} bytes since attached", now
             )
-        now = hash_file(path)
+        now = hash_file(path, database=database)
+    except UnsafePath as exc:
+        return FileCheck("unreadable", str(exc), None)
     except OSError as exc:
         return FileCheck("unreadable", exc.strerror or str(exc), None)
     if now.sha256 != expected.sha256:

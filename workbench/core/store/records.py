@@ -10,11 +10,12 @@ import getpass
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from enum import Enum
 from typing import Any, Final, Literal, Protocol
 
 from ..status import Status
+from ..text import has_controls, neutralise
 from .errors import ValidationError
 from .format import SETTING_PREFIX
 
@@ -43,31 +44,164 @@ UNCHANGED: Final = Unchanged.UNCHANGED
 
 def format_at(moment: datetime) -> str:
     """UTC, fixed width, so stored timestamps sort as text: 2025-01-31T09:05:00.000000Z."""
+    if isinstance(moment, UnreadableTime):
+        return moment.raw
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class UnreadableTime(datetime):
+    """A stored time that is not a time (a forged or damaged row): reading never crashes on
+    it. It sorts as 1970-01-01 and shows as `unreadable time '<stored text>'`; `raw` keeps
+    the stored text (format_at gives it back unchanged)."""
+
+    raw: str
+
+    def __new__(cls, raw: str) -> UnreadableTime:
+        moment = super().__new__(cls, 1970, 1, 1, tzinfo=UTC)
+        moment.raw = raw
+        return moment
+
+    def shown(self) -> str:
+        return f"unreadable time {self.raw[:64]!r}"
+
+    def strftime(self, _format: str) -> str:
+        return self.shown()
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return self.shown()
+
+    def astimezone(self, tz: tzinfo | None = None) -> UnreadableTime:
+        return self
+
+    def __str__(self) -> str:
+        return self.shown()
+
+
+class UnreadableDate(date):
+    """A stored date that is not a date; as UnreadableTime (sorts as 1970-01-01)."""
+
+    raw: str
+
+    def __new__(cls, raw: str) -> UnreadableDate:
+        day = super().__new__(cls, 1970, 1, 1)
+        day.raw = raw
+        return day
+
+    def shown(self) -> str:
+        return f"unreadable date {self.raw[:64]!r}"
+
+    def isoformat(self) -> str:
+        return self.shown()
+
+    def strftime(self, _format: str) -> str:
+        return self.shown()
+
+    def __str__(self) -> str:
+        return self.shown()
+
+
+_AT_FORMATS = ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ")
+
+
 def parse_at(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """A stored UTC time. Also the same without microseconds; anything else is an
+    UnreadableTime, reported by verify, never an exception."""
+    for fmt in _AT_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except (ValueError, TypeError):
+            continue
+    return UnreadableTime(str(text))
 
 
-def parse_date(text: str) -> date:
-    """A calendar date written YYYY-MM-DD; ValidationError says what was expected."""
+def well_formed_at(text: object) -> bool:
+    """Exactly the format workbench writes (format_at)."""
+    if not isinstance(text, str):
+        return False
+    try:
+        datetime.strptime(text, _AT_FORMATS[0])
+    except ValueError:
+        return False
+    return True
+
+
+def stored_date(text: str | None) -> date | None:
+    """A stored YYYY-MM-DD date (None when empty); an UnreadableDate, never an exception."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except (ValueError, TypeError):
+        return UnreadableDate(str(text))
+
+
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2199, 12, 31)
+TEXT_MAX_BYTES = 64 * 1024  # a note, justification, summary... (UTF-8)
+
+
+def check_day(day: date, what: str = "date") -> date:
+    """Refuse a date no audit record can mean (9999-12-31 is a typo, not a plan)."""
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValidationError(
+            f"{what} {day.isoformat()} is out of range: expected a date from "
+            f"{DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}"
+        )
+    return day
+
+
+def parse_date(text: str, *, stored: bool = True) -> date:
+    """A calendar date written YYYY-MM-DD; ValidationError says what was expected. A date to
+    be `stored` must be in the sane range (check_day); a filter (--since) need not."""
     value = text.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            return check_day(day) if stored else day
         except ValueError:
             pass
     raise ValidationError(f"invalid date {text!r}: expected YYYY-MM-DD, e.g. 2025-03-31")
 
 
+def check_name(value: str, what: str) -> str:
+    """An actor name or an ID: no control characters, no undecodable bytes (it is shown in
+    every listing and report, and compared exactly)."""
+    bad = next((c for c in value if has_controls(c)), None)
+    if bad is not None:
+        raise ValidationError(
+            f"{what} {neutralise(value, keep='')!r} contains a control character or invalid "
+            f"UTF-8 ({neutralise(bad, keep='')}): not allowed"
+        )
+    return value
+
+
+def check_text(value: str, what: str = "text") -> str:
+    """Free text (notes, owners, titles): valid Unicode (no undecodable bytes) and at most
+    TEXT_MAX_BYTES. Control characters are kept (newlines are meant); displays neutralise."""
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValidationError(
+            f"the {what} is not valid UTF-8 text (undecodable bytes): not stored"
+        ) from None
+    if size > TEXT_MAX_BYTES:
+        raise ValidationError(
+            f"the {what} is {size:,} bytes: at most {TEXT_MAX_BYTES:,} (64 KiB) are allowed; "
+            "attach a long text as an evidence file instead"
+        )
+    return value
+
+
 def resolve_actor(cli_value: str | None = None) -> str:
     """--actor, else WORKBENCH_ACTOR, else the OS user name."""
-    for candidate in (cli_value, os.environ.get("WORKBENCH_ACTOR")):
+    for source, candidate in (
+        ("--actor", cli_value),
+        ("WORKBENCH_ACTOR", os.environ.get("WORKBENCH_ACTOR")),
+    ):
         if candidate and candidate.strip():
-            return candidate.strip()
+            return check_name(candidate.strip(), f"the actor name ({source})")
     try:
         name = getpass.getuser().strip()
     except Exception:  # no USER/LOGNAME and no passwd entry (containers)
@@ -77,10 +211,10 @@ def resolve_actor(cli_value: str | None = None) -> str:
     return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
-def _clean(value: str | None) -> str | None:
+def _clean(value: str | None, what: str = "text") -> str | None:
     if value is None:
         return None
-    text = value.strip()
+    text = check_text(value, what).strip()
     return text or None
 
 
@@ -263,7 +397,7 @@ class VerifyResult:
 
 
 def _date_or_none(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+    return stored_date(text)
 
 
 def _state_from(row: Row) -> ControlState:

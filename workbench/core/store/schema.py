@@ -254,6 +254,20 @@ _V1: Sequence[str] = (
 HISTORY_TRIGGERS: tuple[str, ...] = ("history_no_update", "history_no_delete")
 
 
+def normal_sql(sql: str) -> str:
+    """SQL with runs of whitespace made one space: how sqlite_master's text is compared."""
+    return " ".join(sql.split())
+
+
+# The exact text of each trigger, as sqlite_master keeps it: verify compares the full SQL,
+# so a trigger recreated under the same name with a `WHEN 0` body is caught.
+TRIGGER_SQL: dict[str, str] = {
+    normal_sql(statement).split()[2]: normal_sql(statement)
+    for statement in _V1
+    if normal_sql(statement).startswith("CREATE TRIGGER ")
+}
+
+
 def _upgrade_0_to_1(conn: Connection) -> None:
     for statement in _V1:
         conn.exec_driver_sql(statement)

@@ -297,6 +297,7 @@ class LazyStore:
         title: str | None = None,
         effective_from: date | None = None,
         effective_to: date | None = None,
+        resolved: Any = None,
     ) -> Evidence:
         return self.real().add_evidence(
             control_id,
@@ -305,6 +306,7 @@ class LazyStore:
             title=title,
             effective_from=effective_from,
             effective_to=effective_to,
+            resolved=resolved,
         )
 
     def set_setting(self, key: str, value: str | None, *, actor: str) -> list[Event]:

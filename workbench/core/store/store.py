@@ -23,6 +23,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from ..status import Status, UnknownStatusError, parse_status
+from ..text import neutralise
 from . import acklog, dbfile
 from . import engine as eng
 from .errors import (
@@ -34,7 +35,7 @@ from .errors import (
     UnknownControlError,
     ValidationError,
 )
-from .evidence import Fingerprint, check_file, resolve_reference
+from .evidence import Fingerprint, Resolved, check_file, resolve_reference
 from .history import GENESIS_HASH, check_chain, event_hash
 from .history import Change as _Change
 from .records import (
@@ -50,8 +51,11 @@ from .records import (
     _event_from,
     _evidence_from,
     _state_from,
+    check_day,
+    check_name,
     format_at,
     parse_at,
+    well_formed_at,
 )
 from .schema import (
     APPLICATION_ID,
@@ -60,9 +64,11 @@ from .schema import (
     HISTORY_TRIGGERS,
     SCHEMA_VERSION,
     SETTING_PREFIX,
+    TRIGGER_SQL,
     control_state,
     evidence,
     history,
+    normal_sql,
     setting,
     upgrade,
 )
@@ -107,15 +113,27 @@ class _Replay:
     actions: dict[str, set[int]] = field(default_factory=dict)
     evidence: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
+    # Who and when, as history says: (at, actor) of the event that last changed a control,
+    # first attached or last removed an evidence item, last set a setting.
+    control_stamps: dict[str, tuple[str, str]] = field(default_factory=dict)
+    evidence_added: dict[int, tuple[str, str]] = field(default_factory=dict)
+    evidence_removed: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    setting_stamps: dict[str, tuple[str, str]] = field(default_factory=dict)
     testing: TestingReplay = field(default_factory=TestingReplay)
     problems: list[str] = field(default_factory=list)
 
     def feed(self, row: Mapping[str, Any]) -> None:
         name: str = row["field"]
         cid: str | None = row["control_id"]
+        stamp = (row["at"], row["actor"])
+        if not well_formed_at(row["at"]):
+            self.problems.append(
+                f"event {row['seq']}: unreadable time {neutralise(str(row['at'])[:64])!r}"
+            )
         if name in CONTROL_FIELDS and cid is not None:
             self.fields[(cid, name)] = row["new_value"]
             self.actions.setdefault(cid, set()).add(row["action"])
+            self.control_stamps[cid] = stamp
         elif name == EVIDENCE_FIELD:
             try:
                 old = json.loads(row["old_value"]) if row["old_value"] else None
@@ -127,13 +145,31 @@ class _Replay:
             except (ValueError, TypeError, KeyError):
                 self.problems.append(f"event {row['seq']}: unreadable evidence record")
                 return
+            if old is None and new is not None and evidence_id not in self.evidence_added:
+                self.evidence_added[evidence_id] = stamp
+            self.evidence_removed[evidence_id] = stamp if new is None else (None, None)
             self.evidence[evidence_id] = new
         elif name.startswith(SETTING_PREFIX):
             self.settings[name[len(SETTING_PREFIX) :]] = row["new_value"]
+            self.setting_stamps[name[len(SETTING_PREFIX) :]] = stamp
         elif is_testing_field(name):
             self.testing.feed(row)
         else:
             self.problems.append(f"event {row['seq']}: unknown field {name!r}")
+
+
+def _stamp_problem(
+    label: str,
+    what: str,
+    stored: tuple[str | None, str | None],
+    expected: tuple[str | None, str | None] | None,
+) -> str:
+    """A who/when column that history does not back (an edit made outside workbench)."""
+    want = expected or (None, None)
+    return (
+        f"{label}: {what} at {stored[0]!r} by {stored[1]!r}, but history says "
+        f"{want[0]!r} by {want[1]!r}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,13 +529,13 @@ class Store(TestingMixin):
         who = self._check_actor(actor)
         wanted: dict[str, str | None] = {"status": new_status.value}
         if note is not None:
-            wanted["notes"] = _clean(note)
+            wanted["notes"] = _clean(note, "note")
         if owner is not None:
-            wanted["owner"] = _clean(owner)
+            wanted["owner"] = _clean(owner, "owner")
         if due is not None:
-            wanted["due"] = due.isoformat()
+            wanted["due"] = check_day(due, "due date").isoformat()
         if justification is not None:
-            wanted["justification"] = _clean(justification)
+            wanted["justification"] = _clean(justification, "justification")
         if new_status is Status.NOT_APPLICABLE and justification is not None:
             self._require_justification(wanted["justification"], ids)
         return self._change_controls(ids, wanted, who, expected_versions)
@@ -522,13 +558,13 @@ class Store(TestingMixin):
         who = self._check_actor(actor)
         wanted: dict[str, str | None] = {}
         if not isinstance(owner, Unchanged):
-            wanted["owner"] = _clean(owner)
+            wanted["owner"] = _clean(owner, "owner")
         if not isinstance(due, Unchanged):
-            wanted["due"] = due.isoformat() if due else None
+            wanted["due"] = check_day(due, "due date").isoformat() if due else None
         if not isinstance(notes, Unchanged):
-            wanted["notes"] = _clean(notes)
+            wanted["notes"] = _clean(notes, "note")
         if not isinstance(justification, Unchanged):
-            wanted["justification"] = _clean(justification)
+            wanted["justification"] = _clean(justification, "justification")
         expected = None if expected_version is None else {ids[0]: expected_version}
         return self._change_controls(ids, wanted, who, expected)
 
@@ -615,16 +651,23 @@ class Store(TestingMixin):
         kind: str | None = None,
         known: Collection[str] | None = None,
         base: Path | None = None,
+        resolved: Resolved | None = None,
     ) -> Evidence:
         """Reference a file (absolute path, SHA-256 and size recorded; never copied), a URL or
-        a free-text note. `kind` forces "file", "url" or "note"; otherwise it is detected."""
+        a free-text note. `kind` forces "file", "url" or "note"; otherwise it is detected.
+        `resolved`: the reference already resolved and hashed (resolve_reference), e.g. by
+        the app off its UI thread."""
         (cid,) = self._check_ids([control_id], known)
         who = self._check_actor(actor)
+        for day in (effective_from, effective_to):
+            if day is not None:
+                check_day(day, "evidence period date")
         if effective_from and effective_to and effective_from > effective_to:
             raise ValidationError(
                 f"the evidence period ends ({effective_to}) before it starts ({effective_from})"
             )
-        resolved = resolve_reference(ref, kind, base=base)  # hashes outside the write lock
+        if resolved is None:  # hashes outside the write lock
+            resolved = resolve_reference(ref, kind, base=base, database=self.path)
         fp = resolved.fingerprint
         with self._write() as conn:
             at = format_at(datetime.now(UTC))
@@ -633,7 +676,7 @@ class Store(TestingMixin):
                     control_id=cid,
                     kind=resolved.kind,
                     ref=resolved.ref,
-                    title=_clean(title),
+                    title=_clean(title, "evidence title"),
                     sha256=fp.sha256 if fp else None,
                     size=fp.size if fp else None,
                     effective_from=effective_from.isoformat() if effective_from else None,
@@ -681,7 +724,9 @@ class Store(TestingMixin):
             if item.kind != "file" or item.sha256 is None or item.size is None:
                 out.append(EvidenceCheck(item, "not_checked", f"{item.kind}: nothing to check"))
                 continue
-            result = check_file(Path(item.ref), Fingerprint(item.sha256, item.size))
+            result = check_file(
+                Path(item.ref), Fingerprint(item.sha256, item.size), database=self.path
+            )
             now = result.fingerprint
             state: CheckState
             if result.state == "ok":
@@ -838,16 +883,25 @@ class Store(TestingMixin):
             problems.extend(self._compare_tables(conn, replay))
             problems.extend(replay.testing.problems)
             problems.extend(replay.testing.compare(conn))
-            present = set(
-                conn.exec_driver_sql(
-                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'history'"
-                ).scalars()
-            )
+            present = {
+                str(name): normal_sql(str(sql or ""))
+                for name, sql in conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                )
+            }
         missing = [name for name in HISTORY_TRIGGERS if name not in present]
         if missing:
             problems.append(
                 "the triggers that keep history append-only are missing: " + ", ".join(missing)
             )
+        for name, sql in sorted(present.items()):
+            if name not in TRIGGER_SQL:
+                problems.append(f"unexpected trigger {name!r} (not workbench's): {sql[:200]}")
+            elif sql != TRIGGER_SQL[name]:
+                problems.append(
+                    f"trigger {name} has been altered: its SQL is {sql[:200]!r}, "
+                    f"expected {TRIGGER_SQL[name]!r}"
+                )
         anchor_found: bool | None = None
         if anchor is not None:
             anchor_found = anchor.strip().lower() in report.hashes or (
@@ -889,6 +943,13 @@ class Store(TestingMixin):
                     problems.append(
                         f"control {cid}: {name} is {row[name]!r} but history says {expected!r}"
                     )
+            stamp = (row["updated_at"], row["updated_by"])
+            if stamp != replay.control_stamps.get(cid):
+                problems.append(
+                    _stamp_problem(
+                        f"control {cid}", "updated", stamp, replay.control_stamps.get(cid)
+                    )
+                )
             if row["version"] != len(replay.actions[cid]):
                 problems.append(
                     f"control {cid}: version {row['version']} but history has "
@@ -908,15 +969,39 @@ class Store(TestingMixin):
                 problems.append(f"evidence #{evidence_id}: {state}, which history does not say")
             elif record is not None and _evidence_from(row).record() != record:
                 problems.append(f"evidence #{evidence_id}: differs from what history recorded")
+            label = f"evidence #{evidence_id}"
+            added = (row["added_at"], row["added_by"])
+            if added != replay.evidence_added.get(evidence_id):
+                problems.append(
+                    _stamp_problem(label, "added", added, replay.evidence_added.get(evidence_id))
+                )
+            removed = (row["removed_at"], row["removed_by"])
+            if active == (record is not None) and removed != replay.evidence_removed.get(
+                evidence_id, (None, None)
+            ):
+                problems.append(
+                    _stamp_problem(
+                        label, "removed", removed, replay.evidence_removed.get(evidence_id)
+                    )
+                )
         for evidence_id in sorted(rows):
             problems.append(f"evidence #{evidence_id}: has no history")
-        stored = {row[0]: row[1] for row in conn.execute(select(setting.c.key, setting.c.value))}
+        stored_rows = {row["key"]: row for row in conn.execute(select(setting)).mappings()}
+        stored = {key: row["value"] for key, row in stored_rows.items()}
         for key in sorted(set(stored) | set(replay.settings)):
             if stored.get(key) != replay.settings.get(key):
                 problems.append(
                     f"setting {key}: is {stored.get(key)!r} but history says "
                     f"{replay.settings.get(key)!r}"
                 )
+            elif key in stored_rows:
+                stamp = (stored_rows[key]["updated_at"], stored_rows[key]["updated_by"])
+                if stamp != replay.setting_stamps.get(key):
+                    problems.append(
+                        _stamp_problem(
+                            f"setting {key}", "updated", stamp, replay.setting_stamps.get(key)
+                        )
+                    )
         return problems
 
     # -- internals -----------------------------------------------------------------------------
@@ -998,6 +1083,8 @@ class Store(TestingMixin):
             raise ValidationError("no control ID given")
         if any(not cid for cid in ids):
             raise ValidationError("a control ID is empty")
+        for cid in ids:
+            check_name(cid, "control ID")
         if known is not None:
             unknown = tuple(cid for cid in ids if cid not in known)
             if unknown:
@@ -1012,4 +1099,4 @@ class Store(TestingMixin):
         who = actor.strip() if actor else ""
         if not who:
             raise ValidationError("an actor (who makes the change) is required")
-        return who
+        return check_name(who, "the actor name")

@@ -25,7 +25,15 @@ from .errors import StoreError, ValidationError
 from .evidence import Resolved, resolve_reference
 from .format import EVIDENCE_FIELD, PERIOD_SETTING_PREFIX, SETTING_PREFIX
 from .history import Change
-from .records import UNCHANGED, Event, Unchanged, _clean, _evidence_from, parse_at
+from .records import (
+    UNCHANGED,
+    Event,
+    Unchanged,
+    _clean,
+    _evidence_from,
+    check_day,
+    parse_at,
+)
 from .schema import audit_period, control_test, evidence, finding, setting, test_sample
 from .testing_records import (
     CONCLUSIONS,
@@ -50,7 +58,8 @@ from .testing_records import (
 )
 
 _FRAMEWORK_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_EVIDENCE_NUMBER_RE = re.compile(r"^#?(\d+)$")
+_EVIDENCE_NUMBER_RE = re.compile(r"^#?(\d{1,40})$")
+_ID_MAX = 2**63 - 1  # SQLite's largest integer
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,6 +202,10 @@ class TestingReplay:
 
     records: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # (at, actor) of the event that created each record (or re-created it, by undo) and
+    # of the last one that wrote it: what its created_* and updated_* columns must say.
+    created: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    updated: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
     def feed(self, row: Mapping[str, Any]) -> None:
         split = split_testing_field(row["field"])
@@ -205,6 +218,11 @@ class TestingReplay:
         except (ValueError, TypeError):
             self.problems.append(f"event {row['seq']}: unreadable {split[0]} record")
             return
+        stamp = (row["at"], row["actor"])
+        if new is not None:
+            if self.records.get(split) is None:
+                self.created[split] = stamp
+            self.updated[split] = stamp
         self.records[split] = new
 
     def compare(self, conn: Connection) -> list[str]:
@@ -213,6 +231,7 @@ class TestingReplay:
             rows: dict[str, dict[str, Any] | None] = {}
             for row in conn.execute(select(kind.table)).mappings():
                 key = str(row[kind.key])
+                problems.extend(self._check_stamps(kind, key, dict(row)))
                 try:
                     rows[key] = kind.record_of(row)
                 except (ValueError, TypeError, KeyError):
@@ -231,6 +250,26 @@ class TestingReplay:
                     problems.append(f"{label}: differs from what history recorded")
         return problems
 
+    def _check_stamps(self, kind: _Kind, key: str, row: Mapping[str, Any]) -> list[str]:
+        """created_* / updated_* must be the time and actor of the events that wrote it."""
+        if (kind.name, key) not in self.records:
+            return []  # reported as "has no history"
+        label = f"{kind.name} {key}" if kind.key == "name" else f"{kind.name} #{key}"
+        found: list[str] = []
+        for column, expected in (
+            ("created", self.created.get((kind.name, key))),
+            ("updated", self.updated.get((kind.name, key))),
+        ):
+            if column not in kind.audited:
+                continue
+            stored = (row[f"{column}_at"], row[f"{column}_by"])
+            if expected is not None and stored != expected:
+                found.append(
+                    f"{label}: {column} at {stored[0]!r} by {stored[1]!r}, but history says "
+                    f"{expected[0]!r} by {expected[1]!r}"
+                )
+        return found
+
 
 def _sort_key(key: str) -> tuple[int, str]:
     return (int(key), "") if key.isdigit() else (1 << 62, key)
@@ -245,6 +284,7 @@ class TestingMixin:
     __test__ = False  # not a pytest test class
 
     if TYPE_CHECKING:
+        path: Path | None
 
         def _read(self) -> AbstractContextManager[Connection]: ...
 
@@ -429,12 +469,18 @@ class TestingMixin:
             raise ValidationError(
                 f"unknown conclusion {conclusion!r} (valid: {', '.join(CONCLUSIONS)})"
             )
-        by = _clean(performer)
+        by = _clean(performer, "performer")
         if not by:
             raise ValidationError("a test of design needs the name of who performed it")
-        cited = _parse_evidence(evidence, base)
+        check_day(performed_on, "test date")
+        cited = _parse_evidence(evidence, base, self.path)
         with self._write() as conn:
             p = self._period_for_write(conn, period)
+            if not p.contains(performed_on):
+                raise ValidationError(
+                    f"test date {performed_on} is outside period {p.name} ({p.span}); "
+                    "nothing was recorded"
+                )
             at = self._now()
             changes: list[Change] = []
             evidence_id = self._link_evidence(conn, cid, cited, performed_on, who, at, changes)
@@ -445,7 +491,7 @@ class TestingMixin:
                 "performed_on": performed_on.isoformat(),
                 "performer": by,
                 "conclusion": conclusion,
-                "notes": _clean(notes),
+                "notes": _clean(notes, "note"),
                 "evidence_id": evidence_id,
             }
             test = self._insert_test(conn, values, who, at)
@@ -480,9 +526,9 @@ class TestingMixin:
                 "basis": plan.basis,
             }
             if performer is not None:
-                wanted["performer"] = _clean(performer)
+                wanted["performer"] = _clean(performer, "performer")
             if notes is not None:
-                wanted["notes"] = _clean(notes)
+                wanted["notes"] = _clean(notes, "note")
             if current is None:
                 values = {"control_id": cid, "period": p.name, "kind": "operating", **wanted}
                 test = self._insert_test(conn, values, who, at)
@@ -537,12 +583,12 @@ class TestingMixin:
         who = self._check_actor(actor)
         if result not in RESULTS:
             raise ValidationError(f"unknown result {result!r} (valid: {', '.join(RESULTS)})")
-        label = _clean(ref)
+        label = _clean(ref, "sample reference")
         if occurred_on is None and label is None:
             raise ValidationError("a sample needs its date or an identifier (or both)")
         if plan is not None:
             _check_plan(plan)
-        cited = _parse_evidence(evidence, base)
+        cited = _parse_evidence(evidence, base, self.path)
         with self._write() as conn:
             p = self._period_for_write(conn, period)
             if occurred_on is not None and not p.contains(occurred_on):
@@ -579,7 +625,7 @@ class TestingMixin:
                     occurred_on=occurred_on.isoformat() if occurred_on else None,
                     ref=label,
                     result=result,
-                    notes=_clean(notes),
+                    notes=_clean(notes, "note"),
                     evidence_id=evidence_id,
                     created_at=at,
                     created_by=who,
@@ -639,7 +685,7 @@ class TestingMixin:
         """Classify a deficiency found by testing (usually from exception samples)."""
         (cid,) = self._check_ids([control_id], known)
         who = self._check_actor(actor)
-        text = _clean(summary)
+        text = _clean(summary, "finding summary")
         if not text:
             raise ValidationError("a finding needs a summary: say what went wrong")
         _check_finding_fields(severity, status, remediated_on)
@@ -654,11 +700,11 @@ class TestingMixin:
                     severity=severity,
                     summary=text,
                     samples=_join(ids),
-                    owner=_clean(owner),
-                    due=due.isoformat() if due else None,
+                    owner=_clean(owner, "owner"),
+                    due=check_day(due, "due date").isoformat() if due else None,
                     status=status,
                     remediated_on=remediated_on.isoformat() if remediated_on else None,
-                    notes=_clean(notes),
+                    notes=_clean(notes, "note"),
                     created_at=at,
                     created_by=who,
                     updated_at=at,
@@ -699,7 +745,7 @@ class TestingMixin:
             if not isinstance(severity, Unchanged):
                 wanted["severity"] = severity
             if not isinstance(summary, Unchanged):
-                text = _clean(summary)
+                text = _clean(summary, "finding summary")
                 if not text:
                     raise ValidationError("a finding needs a summary: it cannot be emptied")
                 wanted["summary"] = text
@@ -707,9 +753,9 @@ class TestingMixin:
                 ids = _check_samples(conn, before.control_id, before.period, samples)
                 wanted["samples"] = _join(ids)
             if not isinstance(owner, Unchanged):
-                wanted["owner"] = _clean(owner)
+                wanted["owner"] = _clean(owner, "owner")
             if not isinstance(due, Unchanged):
-                wanted["due"] = due.isoformat() if due else None
+                wanted["due"] = check_day(due, "due date").isoformat() if due else None
             if not isinstance(status, Unchanged):
                 wanted["status"] = status
             if not isinstance(remediated_on, Unchanged):
@@ -874,6 +920,8 @@ def _findings(conn: Connection, cid: str) -> list[Finding]:
 
 
 def _check_period_dates(start: date, end: date, as_of: date | None, suffix: str = "") -> None:
+    check_day(start, "period start")
+    check_day(end, "period end")
     if end < start:
         raise ValidationError(f"the period ends ({end}) before it starts ({start}){suffix}")
     if as_of is not None and not start <= as_of <= end:
@@ -892,6 +940,8 @@ def _check_plan(plan: OperatingPlan) -> None:
 
 
 def _check_finding_fields(severity: str, status: str, remediated_on: date | None) -> None:
+    if remediated_on is not None:
+        check_day(remediated_on, "remediation date")
     if severity not in SEVERITIES:
         raise ValidationError(f"unknown severity {severity!r} (valid: {', '.join(SEVERITIES)})")
     if status not in FINDING_STATUSES:
@@ -922,11 +972,16 @@ def _check_samples(conn: Connection, cid: str, period: str, ids: Sequence[int]) 
     return sorted(wanted)
 
 
-def _parse_evidence(ref: str | None, base: Path | None) -> int | Resolved | None:
+def _parse_evidence(
+    ref: str | None, base: Path | None, database: Path | None
+) -> int | Resolved | None:
     """`#N` or `N`: attached evidence N; anything else: a path, URL or note to attach."""
     if ref is None or not ref.strip():
         return None
     found = _EVIDENCE_NUMBER_RE.match(ref.strip())
     if found:
-        return int(found.group(1))
-    return resolve_reference(ref, base=base)  # hashes a file outside the write lock
+        number = int(found.group(1))
+        if number > _ID_MAX:
+            raise ValidationError(f"no evidence #{number}: evidence numbers are at most {_ID_MAX}")
+        return number
+    return resolve_reference(ref, base=base, database=database)  # outside the write lock

@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import ValidationError
 from .format import TESTING_KINDS
-from .records import Row, parse_at
+from .records import Row, UnreadableDate, parse_at, stored_date
 
 SEVERITIES: tuple[str, ...] = ("deficiency", "significant_deficiency", "material_weakness")
 SEVERITY_LABELS: dict[str, str] = {
@@ -54,7 +54,7 @@ def _d(day: date | None) -> str | None:
 
 
 def _date(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+    return stored_date(text)
 
 
 def _at(text: str | None) -> datetime | None:
@@ -314,8 +314,8 @@ def period_from(row: Row) -> Period:
     return Period(
         name=row["name"],
         frameworks=split_list(row["frameworks"]),
-        start=date.fromisoformat(row["starts_on"]),
-        end=date.fromisoformat(row["ends_on"]),
+        start=stored_date(row["starts_on"]) or UnreadableDate(""),
+        end=stored_date(row["ends_on"]) or UnreadableDate(""),
         as_of=_date(row["as_of"]),
         created_at=_at(row["created_at"]),
         created_by=row["created_by"],

@@ -26,6 +26,8 @@ from ..widgets.framework_tree import FrameworkTree, NodeRef
 from ..widgets.readiness_view import strip
 from .prompts import EvidencePrompt, FilterPrompt, ScopePrompt, TextPrompt, date_error, parse_date
 
+PROGRESS_MIN_BYTES = 32 << 20  # files from this size on report hashing progress
+
 if TYPE_CHECKING:
     from workbench.core.workspace import Workspace
 
@@ -367,16 +369,48 @@ class BrowseScreen(Screen[None]):
             return
 
         def done(result: dict[str, Any] | None) -> None:
-            if result is None:
-                return
-
-            def after() -> None:
-                self.refresh_detail()
-                self.notify(f"Evidence attached to {cid}", timeout=2)
-
-            self.wb.run_write("Attach evidence", lambda: self.ws.add_evidence(cid, **result), after)
+            if result is not None:
+                self.run_worker(
+                    lambda: self._hash_then_attach(cid, result),
+                    thread=True,
+                    group="evidence-hash",
+                )
 
         self.app.push_screen(EvidencePrompt(), done)
+
+    def _hash_then_attach(self, cid: str, result: dict[str, Any]) -> None:
+        """In a worker thread: resolve and hash the reference (a big file takes a while; the
+        UI stays responsive and shows progress), then attach it on the UI thread."""
+        from workbench.core.store import StoreError
+
+        shown: list[int] = []
+
+        def progress(done: int, total: int) -> None:
+            step = done * 4 // total if total >= PROGRESS_MIN_BYTES else 0
+            if step and step < 4 and step not in shown:
+                shown.append(step)
+                self.app.call_from_thread(
+                    self.notify, f"Hashing evidence for {cid}: {step * 25}%", timeout=2
+                )
+
+        try:
+            resolved = self.ws.resolve_evidence(result["ref"], progress)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+            return
+
+        def after() -> None:
+            self.refresh_detail()
+            self.notify(f"Evidence attached to {cid}", timeout=2)
+
+        def attach() -> None:
+            self.wb.run_write(
+                "Attach evidence",
+                lambda: self.ws.add_evidence(cid, **result, resolved=resolved),
+                after,
+            )
+
+        self.app.call_from_thread(attach)
 
     def action_undo(self) -> None:
         events: list[Any] = []

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from workbench.core.store import StoreError
 from workbench.core.testing import Period
+from workbench.core.text import clip
 from workbench.presentation import STATUS_LABELS, STATUS_STYLES
 
 from ..commands import FINDINGS_COMMANDS, TESTING_COMMANDS, bindings
@@ -121,7 +122,7 @@ class TestScreen(Screen[None]):
                 Text.assemble(
                     (f"{t.conclusion}", style),
                     f"  {t.performed_on} by {t.performer}",
-                    (f"  {t.notes}" if t.notes else "", "dim"),
+                    (f"  {clip(t.notes)}" if t.notes else "", "dim"),
                 )
             )
         op = backing.operating(cid, period.name)
@@ -158,7 +159,7 @@ class TestScreen(Screen[None]):
                     Text.assemble(
                         f"  #{s.id:<4} {when:<12} ",
                         (s.result, "green" if s.result == "pass" else "bold red"),
-                        (f"  {s.notes}" if s.notes else "", "dim"),
+                        (f"  {clip(s.notes)}" if s.notes else "", "dim"),
                     )
                 )
         findings = backing.findings_of(cid, period.name)
@@ -170,7 +171,7 @@ class TestScreen(Screen[None]):
                     severity_text(f.severity),
                     f"  {f.status}",
                     (f"  remediated {f.remediated_on}" if f.remediated_on else "", "dim"),
-                    f"  {f.summary}",
+                    f"  {clip(f.summary)}",
                 )
             )
         coverage = ws.coverage(cid, period.name)
@@ -409,7 +410,7 @@ class FindingsScreen(Screen[None]):
             label.append(f"  {f.status:<12}", style="bold" if f.status == "open" else "dim")
             label.append(f"{f.control_id:<9}", style="bold")
             label.append(f"{f.period}  ", style="dim")
-            label.append(f.summary)
+            label.append(clip(f.summary, 200))
             if f.owner:
                 label.append(f"  owner {f.owner}", style="dim")
             if f.due:

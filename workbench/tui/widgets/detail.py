@@ -13,6 +13,7 @@ from workbench.core.browse import requirement_rows
 from workbench.core.readiness import Readiness
 from workbench.core.store import CONTROL_FIELDS, ControlState, Event, Evidence
 from workbench.core.store.describe import describe_change
+from workbench.core.text import clip
 from workbench.presentation import (
     SHARED_BADGE,
     SHARED_STYLE,
@@ -20,6 +21,8 @@ from workbench.presentation import (
     STATUS_LABELS,
     STATUS_STYLES,
 )
+
+SHORT = 200  # characters of a one-line value (owner, evidence title, a history value)
 
 
 def render_control(
@@ -56,13 +59,13 @@ def render_control(
         ("  ready" if readiness.is_ready(control_id) else "", "green"),
     )
     line.append("   Owner ", style="dim")
-    line.append(state.owner or f"— (suggested: {ctl.owner_role})")
+    line.append(clip(state.owner, SHORT) if state.owner else f"— (suggested: {ctl.owner_role})")
     if state.due:
         line.append("   Due ", style="dim")
         line.append(state.due.isoformat())
     parts.append(line)
     if state.justification:
-        parts.append(Text.assemble(("N/A because ", "dim"), state.justification))
+        parts.append(Text.assemble(("N/A because ", "dim"), clip(state.justification)))
     parts.append(Text(""))
     parts.append(Text(ctl.description))
     parts.append(Text(""))
@@ -78,7 +81,7 @@ def render_control(
     if state.notes:
         parts.append(Text(""))
         parts.append(Text("Notes", style="bold"))
-        parts.append(Text(state.notes))
+        parts.append(Text(clip(state.notes)))
     parts.append(Text(""))
     parts.append(Text(f"Evidence ({len(evidence)})", style="bold"))
     for ev in evidence:
@@ -88,7 +91,12 @@ def render_control(
             end = ev.effective_to.isoformat() if ev.effective_to else "…"
             period = f"  [{start} → {end}]"
         parts.append(
-            Text.assemble("• ", (ev.title or ev.ref, ""), (period, "dim"), (f"  {ev.kind}", "dim"))
+            Text.assemble(
+                "• ",
+                (clip(ev.title or ev.ref, SHORT), ""),
+                (period, "dim"),
+                (f"  {ev.kind}", "dim"),
+            )
         )
     if history:
         parts.append(Text(""))
@@ -100,9 +108,9 @@ def render_control(
                 line.append_text(
                     Text.assemble(
                         f"{h.field}: ",
-                        (str(h.old_value or "—"), "dim"),
+                        (clip(str(h.old_value or "—"), SHORT), "dim"),
                         " → ",
-                        str(h.new_value or "—"),
+                        clip(str(h.new_value or "—"), SHORT),
                     )
                 )
             else:  # evidence, tests, samples, findings: in words, not their JSON records
