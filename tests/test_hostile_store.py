@@ -18,7 +18,7 @@ import pytest
 import workbench.core.catalog.sources as sources
 from workbench.cli import run as cli_run
 from workbench.core.store import Store
-from workbench.core.store.history import GENESIS_HASH, event_hash
+from workbench.core.store.chain import GENESIS_HASH, event_hash
 from workbench.core.store.testing_records import OperatingPlan
 
 MINI = Path(__file__).parent / "fixtures" / "catalogs" / "mini.yaml"

@@ -22,7 +22,7 @@ import pytest
 
 import workbench.core.catalog.sources as sources
 import workbench.core.store.records as records
-import workbench.core.store.store as store_module
+import workbench.core.store.checks as checks_module
 import workbench.core.store.testing as testing_module
 from workbench.cli import run as cli_run
 from workbench.core.store import Store
@@ -80,7 +80,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalogs: Path) -> Path:
     path = tmp_path / "evil.db"
     with monkeypatch.context() as m:
         # as an older build (or a forger recomputing the chain) would have stored it
-        m.setattr(store_module, "check_name", lambda value, _what: value)
+        m.setattr(checks_module, "check_name", lambda value, _what: value)
         m.setattr(testing_module, "check_period_name", lambda name: name)
         actor = f"mallory{EVIL}"
         with Store.open(path) as store:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from workbench.core.store import GENESIS_HASH, Store, canonical, event_hash
-from workbench.core.store.history import HASHED_FIELDS, check_chain
+from workbench.core.store.chain import HASHED_FIELDS, check_chain
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from workbench.core.store import (
     Store,
     ValidationError,
 )
-from workbench.core.store.snapshot import read_snapshot
 
 PLAN = OperatingPlan(2, "monthly control, low risk: 2 (built-in table)", "low")
 P = "SOC2 2027"
@@ -452,13 +451,3 @@ def test_a_schema_1_database_is_upgraded_in_place(db: Path) -> None:
         assert store.verify().ok
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
-
-
-def test_the_snapshot_reads_testing_records(store: Store, db: Path) -> None:
-    _sequence(store)
-    snap = read_snapshot(db)
-    assert snap is not None
-    try:
-        assert snap.audit_records() == store.audit_records()
-    finally:
-        snap.close()

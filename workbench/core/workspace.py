@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.catalog import CatalogSet
 from workbench.core.readiness import LENSES, Readiness, Scope
@@ -42,13 +42,12 @@ from workbench.core.testing import (
 )
 
 if TYPE_CHECKING:
-    from workbench.core.store import Store
-    from workbench.core.store.snapshot import LazyStore
+    from workbench.core.store import StoreProtocol
 
 
 class Workspace:
     def __init__(
-        self, catalog: CatalogSet, store: Store | LazyStore, actor: str, *, lens: str = "design"
+        self, catalog: CatalogSet, store: StoreProtocol, actor: str, *, lens: str = "design"
     ) -> None:
         self.catalog = catalog
         # The lens is how this person looks at the data (a view preference: see
@@ -229,10 +228,8 @@ class Workspace:
             if cid in self.catalog.controls:
                 self.readiness.refresh(cid)
 
-    def _writer(self) -> Store:
-        """The full Store (waits for a LazyStore to finish loading)."""
-        real = getattr(self.store, "real", None)
-        return cast("Store", real() if real is not None else self.store)
+    def _writer(self) -> StoreProtocol:
+        return self.store
 
     def sample_table(self, *, reload: bool = False) -> SampleTable:
         """The sample-size table in force (sampling.yaml in the config dir over the built-in

@@ -75,11 +75,6 @@ class WorkbenchApp(App[None]):
         if self.greeting:
             self.notify(self.greeting, timeout=8)
         self._seen_version = self._data_version()
-        # A LazyStore served the first screen from a snapshot: load the full store now that
-        # the screen is up (its data_version then differs once, and we re-read).
-        start = getattr(self.workspace.store, "start", None)
-        if start is not None:
-            self.call_after_refresh(start)
         self.call_after_refresh(self._settle)
         self.call_after_refresh(acklog.record, "ready")
         self.run_worker(self._check_anchor, thread=True, group="anchor")

@@ -44,8 +44,7 @@ from workbench.core.testing import (
 )
 
 if TYPE_CHECKING:
-    from workbench.core.store import Store
-    from workbench.core.store.snapshot import LazyStore
+    from workbench.core.store import StoreProtocol
 
 SCHEMA = "workbench.export/1"
 _SNAPSHOT_ATTEMPTS = 5
@@ -336,7 +335,7 @@ class _Snapshot:
     records: AuditRecords
 
 
-def _snapshot(store: Store | LazyStore) -> _Snapshot:
+def _snapshot(store: StoreProtocol) -> _Snapshot:
     """States, evidence and last changes that all belong to one history head."""
     snap: _Snapshot | None = None
     for _ in range(_SNAPSHOT_ATTEMPTS):
@@ -411,7 +410,7 @@ def _framework_report(catalog: CatalogSet, r: Readiness, fw_id: str) -> Framewor
 
 def build_report(
     catalog: CatalogSet,
-    store: Store | LazyStore,
+    store: StoreProtocol,
     readiness: Readiness,
     *,
     generated_at: datetime | None = None,
@@ -513,7 +512,7 @@ def build_report(
 
 def _testing_report(
     catalog: CatalogSet,
-    store: Store | LazyStore,
+    store: StoreProtocol,
     r: Readiness,
     backing: Backing,
     snap: _Snapshot,
@@ -573,5 +572,5 @@ def _testing_report(
     )
 
 
-def _database_name(store: Store | LazyStore) -> str:
+def _database_name(store: StoreProtocol) -> str:
     return str(store.path) if store.path is not None else store.display_name

@@ -5,16 +5,16 @@ from workbench.core.store import Store, resolve_actor
 with Store.open(path) as store:
     store.mark(["CC1.1"], "effective", actor=resolve_actor(None))
 
-Records, errors and format facts import without SQLAlchemy; `Store` and the history and schema
-helpers load it on first use (PEP 562), so the app can paint its first screen from a plain
-sqlite3 snapshot (snapshot.py) while the full store loads.
+`StoreProtocol` (protocol.py) is what the rest of workbench may ask of a store; `Store` is the
+SQLite one (stdlib sqlite3 and plain SQL: it opens in a few milliseconds). SQLModel and
+SQLAlchemy are only imported when a database is created or upgraded (schema.py).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ..status import STATUSES, Status
+from .canonical import canonical_json
+from .chain import GENESIS_HASH, canonical, event_hash
 from .errors import (
     DatabaseLocked,
     MissingDatabase,
@@ -28,6 +28,7 @@ from .errors import (
     ValidationError,
 )
 from .format import APPLICATION_ID, CONTROL_FIELDS, SCHEMA_VERSION
+from .protocol import StoreProtocol
 from .records import (
     UNCHANGED,
     ControlState,
@@ -41,6 +42,7 @@ from .records import (
     parse_date,
     resolve_actor,
 )
+from .store import Store
 from .testing_records import (
     AuditRecords,
     ControlTest,
@@ -49,27 +51,6 @@ from .testing_records import (
     Period,
     Sample,
 )
-
-if TYPE_CHECKING:
-    from .history import GENESIS_HASH, canonical, event_hash
-    from .store import Store
-
-_LAZY = {
-    "Store": "store",
-    "GENESIS_HASH": "history",
-    "canonical": "history",
-    "event_hash": "history",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    return getattr(import_module(f".{module}", __name__), name)
-
 
 __all__ = [
     "APPLICATION_ID",
@@ -97,12 +78,14 @@ __all__ = [
     "Status",
     "Store",
     "StoreError",
+    "StoreProtocol",
     "Unchanged",
     "UndoConflict",
     "UnknownControlError",
     "ValidationError",
     "VerifyResult",
     "canonical",
+    "canonical_json",
     "event_hash",
     "format_at",
     "parse_at",

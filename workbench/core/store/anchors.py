@@ -26,7 +26,7 @@ from typing import Any, Literal
 from workbench.core.files import read_private, write_private
 from workbench.core.paths import state_dir
 
-from .history import HASHED_FIELDS, event_hash
+from .chain import HASHED_FIELDS, event_hash
 
 FILE_NAME = "anchors.json"
 FORMAT = "workbench.anchors/1"

@@ -1,11 +1,14 @@
 """Everything specific to SQLite lives here: URL handling, the file checks done before SQLite
-ever opens a file, engine creation, connection pragmas and transaction begin modes.
+ever opens a file, connections and their pragmas, WAL, and error translation.
 
-Transactions: the sqlite3 driver's own (late, implicit) BEGIN is switched off and SQLAlchemy's
-"begin" event emits BEGIN itself (the "Serializable isolation / Savepoints / Transactional DDL"
-recipe in the SQLAlchemy SQLite docs). Reads use a deferred BEGIN (a consistent snapshot);
-writes use BEGIN IMMEDIATE, which takes the write lock up front so two writers queue on the
-busy timeout instead of failing part-way or deadlocking on a lock upgrade.
+Connections (stdlib sqlite3, no toolkit: opening one costs well under a millisecond):
+busy_timeout (WORKBENCH_BUSY_TIMEOUT, default 10 s), foreign_keys = ON, synchronous = FULL,
+and the database in WAL mode (persistent, set once).
+
+Transactions: the sqlite3 driver's own (late, implicit) BEGIN is switched off
+(isolation_level=None) and tx.py emits BEGIN itself. Reads use a deferred BEGIN (a consistent
+snapshot); writes use BEGIN IMMEDIATE, which takes the write lock up front so two writers queue
+on the busy timeout instead of failing part-way or deadlocking on a lock upgrade.
 """
 
 from __future__ import annotations
@@ -18,12 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
+from urllib.parse import parse_qs, unquote
 
 from . import dbfile
 from .dbfile import Header, parse_header
@@ -34,10 +32,9 @@ from .errors import (
     NotAWorkbenchDatabase,
     StoreError,
 )
-from .schema import APPLICATION_ID, SCHEMA_VERSION
+from .format import APPLICATION_ID, SCHEMA_VERSION
 
 DEFAULT_BUSY_TIMEOUT = 10.0  # seconds: normal contention waits, it never fails
-BEGIN_OPTION = "workbench_begin"
 
 
 def busy_timeout_from_env(default: float = DEFAULT_BUSY_TIMEOUT) -> float:
@@ -52,30 +49,31 @@ def busy_timeout_from_env(default: float = DEFAULT_BUSY_TIMEOUT) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    url: URL
-    path: Path | None  # the database file, when it is a file
+    path: Path | None  # the database file; None for an in-memory database
     display: str  # how to name it in messages
 
 
 def resolve_target(target: str | Path) -> Target:
-    """A filesystem path or an SQLAlchemy URL (`sqlite:///...`, `sqlite://` for memory)."""
+    """A filesystem path or a `sqlite:///...` URL (`sqlite://` for an in-memory database),
+    read the way SQLAlchemy reads it: `sqlite:///rel.db`, `sqlite:////abs.db`."""
     if isinstance(target, str) and "://" in target:
-        try:
-            url = make_url(target)
-        except Exception:  # sqlalchemy.exc.ArgumentError and friends
-            raise StoreError(f"not a database URL: {target}") from None
-        if url.get_backend_name() != "sqlite":
+        scheme, _, rest = target.partition("://")
+        backend = scheme.split("+", 1)[0].lower()
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+            raise StoreError(f"not a database URL: {target}")
+        if backend != "sqlite":
             raise StoreError(
-                f"unsupported database {url.get_backend_name()!r}: workbench stores its data "
+                f"unsupported database {backend!r}: workbench stores its data "
                 "in SQLite (give a file path or a sqlite:/// URL)"
             )
-        database = url.database or ""
-        if database in ("", ":memory:") or url.query.get("mode") == "memory":
-            return Target(url, None, "in-memory database")
+        rest, _, query = rest.partition("?")
+        database = unquote(rest.partition("/")[2])
+        if database in ("", ":memory:") or parse_qs(query).get("mode") == ["memory"]:
+            return Target(None, "in-memory database")
         path = Path(database).expanduser().absolute()
-        return Target(url.set(database=str(path)), path, str(path))
+        return Target(path, str(path))
     path = Path(target).expanduser().absolute()
-    return Target(URL.create("sqlite", database=str(path)), path, str(path))
+    return Target(path, str(path))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,56 +240,34 @@ def check_writable(path: Path, display: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Engine
+# Connections
 
 
-def make_engine(target: Target, busy_timeout: float) -> Engine:
-    if target.path is None:
-        engine = create_engine(
-            target.url,
-            poolclass=StaticPool,
-            connect_args={"check_same_thread": False, "timeout": busy_timeout},
-        )
-    else:
-        engine = create_engine(target.url, connect_args={"timeout": busy_timeout})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take transaction control away from the driver: we emit BEGIN ourselves.
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        try:
-            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            # FULL: a commit is on disk before mark() returns (WAL makes this one fsync).
-            cursor.execute("PRAGMA synchronous = FULL")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
-
-    return engine
+def connect(target: Target, busy_timeout: float) -> sqlite3.Connection:
+    """A connection with workbench's pragmas; transactions are begun explicitly (tx.py).
+    Usable from any thread (the store hands each connection to one thread at a time)."""
+    conn = sqlite3.connect(
+        str(target.path) if target.path is not None else ":memory:",
+        timeout=busy_timeout,
+        isolation_level=None,  # we emit BEGIN ourselves
+        check_same_thread=False,
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        # FULL: a commit is on disk before mark() returns (WAL makes this one fsync).
+        conn.execute("PRAGMA synchronous = FULL")
+    except BaseException:
+        conn.close()
+        raise
+    conn.row_factory = sqlite3.Row
+    return conn
 
 
-def writer(engine: Engine) -> Engine:
-    """The same engine (same pool) whose transactions start with BEGIN IMMEDIATE."""
-    return engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
-
-
-def enable_wal(engine: Engine) -> None:
+def enable_wal(conn: sqlite3.Connection) -> None:
     """Switch a file database to WAL (persistent; a no-op when it already is)."""
-    with engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        cursor = raw.cursor()
-        try:
-            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-                cursor.execute("PRAGMA journal_mode = WAL")
-        finally:
-            cursor.close()
+    if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
 
 
 def data_version_connection(target: Target, busy_timeout: float) -> sqlite3.Connection | None:
@@ -318,15 +294,13 @@ def is_locked(exc: BaseException) -> bool:
 
 @contextmanager
 def translate_errors(display: str, busy_timeout: float) -> Iterator[None]:
-    """Turn driver errors into StoreErrors with messages for people."""
+    """Turn sqlite3 errors into StoreErrors with messages for people."""
     try:
         yield
     except StoreError:
         raise
-    except (DBAPIError, sqlite3.Error) as exc:
+    except sqlite3.Error as exc:
         orig: BaseException = exc
-        if isinstance(exc, DBAPIError) and exc.orig is not None:
-            orig = exc.orig
         text = str(orig)
         if is_locked(orig):
             raise DatabaseLocked(
@@ -344,5 +318,3 @@ def translate_errors(display: str, busy_timeout: float) -> Iterator[None]:
         if isinstance(orig, sqlite3.IntegrityError) and "append-only" in text:
             raise StoreError(f"refused: {text}") from None
         raise StoreError(f"database error on {display}: {text}") from None
-    except SQLAlchemyError as exc:
-        raise StoreError(f"database error on {display}: {exc}") from None

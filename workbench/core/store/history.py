@@ -1,33 +1,22 @@
-"""The history chain: canonical encoding of an event, SHA-256 chaining, and verification.
+"""History in the SQLite store: appending hash-chained events, and reading them back.
 
-Each event's hash is SHA-256 over the canonical encoding of the event *including* the previous
-event's hash, so changing, removing or reordering any stored event breaks the chain from that
-point on. The encoding is JSON with sorted keys, no whitespace, UTF-8 (not ASCII-escaped), over
-exactly the fields in HASHED_FIELDS; values are hashed as stored (text, integers or null).
+The chain itself (what is hashed, how it is checked) is chain.py; this module stores it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
-GENESIS_HASH = "0" * 64
+from .chain import GENESIS_HASH, Change, event_hash
+from .records import Event, _event_from, format_at, parse_at
 
+if TYPE_CHECKING:
+    from .tx import Database, Reader
 
-@dataclass(slots=True)
-class Change:
-    """One field change to append to the chain (the store turns it into an event)."""
-
-    control_id: str | None
-    field: str
-    old: str | None
-    new: str | None
-
-
-HASHED_FIELDS: tuple[str, ...] = (
+_COLUMNS = (
     "seq",
     "action",
     "undoes",
@@ -38,75 +27,130 @@ HASHED_FIELDS: tuple[str, ...] = (
     "old_value",
     "new_value",
     "prev_hash",
+    "hash",
 )
+_INSERT = f"INSERT INTO history ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
-def canonical(event: Mapping[str, Any]) -> bytes:
-    """The exact bytes that are hashed for an event (keys from HASHED_FIELDS only)."""
-    body = {name: event[name] for name in HASHED_FIELDS}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+def head(conn: sqlite3.Connection) -> tuple[int, str, int]:
+    """(seq, hash, action) of the newest event; (0, GENESIS_HASH, 0) for an empty history."""
+    row = conn.execute("SELECT seq, hash, action FROM history ORDER BY seq DESC LIMIT 1").fetchone()
+    if row is None:
+        return 0, GENESIS_HASH, 0
+    return int(row[0]), str(row[1]), int(row[2])
 
 
-def event_hash(event: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical(event)).hexdigest()
+def append(
+    conn: sqlite3.Connection,
+    actor: str,
+    at: str,
+    changes: Sequence[Change],
+    *,
+    undoes: int | None = None,
+) -> list[Event]:
+    """Append `changes` as one action (inside the caller's write transaction)."""
+    if not changes:
+        return []
+    seq, prev, action = head(conn)
+    action += 1
+    rows: list[dict[str, Any]] = []
+    for ch in changes:
+        seq += 1
+        row: dict[str, Any] = {
+            "seq": seq,
+            "action": action,
+            "undoes": undoes,
+            "at": at,
+            "actor": actor,
+            "control_id": ch.control_id,
+            "field": ch.field,
+            "old_value": ch.old,
+            "new_value": ch.new,
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = event_hash(row)
+        rows.append(row)
+    conn.executemany(_INSERT, [tuple(r[name] for name in _COLUMNS) for r in rows])
+    moment = parse_at(at)
+    return [
+        Event(
+            seq=r["seq"],
+            action=action,
+            undoes=undoes,
+            at=moment,
+            actor=actor,
+            control_id=r["control_id"],
+            field=r["field"],
+            old_value=r["old_value"],
+            new_value=r["new_value"],
+            prev_hash=r["prev_hash"],
+            hash=r["hash"],
+        )
+        for r in rows
+    ]
 
 
-@dataclass(frozen=True, slots=True)
-class ChainBreak:
-    seq: int
-    reason: str
+def last_action(db: Reader, actor: str | None) -> list[Event]:
+    """The events of the newest action (by `actor`, or by anyone when None), oldest first."""
+    if actor is None:
+        action = db.scalar("SELECT action FROM history ORDER BY seq DESC LIMIT 1")
+    else:
+        action = db.scalar(
+            "SELECT action FROM history WHERE actor = ? ORDER BY seq DESC LIMIT 1", (actor,)
+        )
+    if action is None:
+        return []
+    rows = db.all("SELECT * FROM history WHERE action = ? ORDER BY seq", (action,))
+    return [_event_from(row) for row in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class ChainReport:
-    checked: int  # events that verified before the first break (all of them when intact)
-    total: int
-    head_hash: str  # hash of the last event that verified (GENESIS_HASH for an empty chain)
-    first_break: ChainBreak | None
-    hashes: frozenset[str]  # every verified hash, for anchors
+class History:
+    """Reading history (the Store's part; see protocol.HistoryReads)."""
 
+    _db: Database
 
-def check_chain(rows: Iterable[Mapping[str, Any]]) -> ChainReport:
-    """Walk events in stored `seq` order and report the first one that does not verify.
+    def history(
+        self,
+        control_id: str | None = None,
+        since: datetime | date | None = None,
+        limit: int | None = None,
+        *,
+        action: int | None = None,
+    ) -> list[Event]:
+        """Events in order (oldest first). `limit` keeps the most recent N. A naive datetime
+        is taken as UTC; a date means from its start (UTC)."""
+        where: list[str] = []
+        params: list[Any] = []
+        if control_id is not None:
+            where.append("control_id = ?")
+            params.append(control_id)
+        if since is not None:
+            if not isinstance(since, datetime):
+                since = datetime(since.year, since.month, since.day, tzinfo=UTC)
+            where.append("at >= ?")
+            params.append(format_at(since))
+        if action is not None:
+            where.append("action = ?")
+            params.append(action)
+        sql = "SELECT * FROM history" + (" WHERE " + " AND ".join(where) if where else "")
+        if limit is not None:
+            sql += " ORDER BY seq DESC LIMIT ?"
+            params.append(max(limit, 0))
+        else:
+            sql += " ORDER BY seq"
+        with self._db.read() as db:
+            events = [_event_from(row) for row in db.all(sql, params)]
+        if limit is not None:
+            events.reverse()
+        return events
 
-    A break is: a seq that is not the next integer (event missing or reordered), a prev_hash
-    that is not the previous event's hash (missing, reordered or rewritten), or a hash that
-    does not match the event's contents (edited).
-    """
-    expected_seq = 1
-    prev = GENESIS_HASH
-    checked = 0
-    total = 0
-    first: ChainBreak | None = None
-    seen: set[str] = set()
-    for row in rows:
-        total += 1
-        if first is not None:
-            continue
-        seq = row["seq"]
-        if seq != expected_seq:
-            if expected_seq == 1:
-                why = f"the chain starts at seq {seq}, not 1: earlier event(s) are missing"
-            else:
-                why = f"seq {seq} follows seq {expected_seq - 1}: event(s) missing or reordered"
-            first = ChainBreak(seq, why)
-            continue
-        if row["prev_hash"] != prev:
-            where = "the start of the chain" if seq == 1 else f"event {seq - 1}"
-            first = ChainBreak(
-                seq,
-                f"prev_hash does not match the hash of {where}: "
-                "an event before it was removed, reordered or rewritten",
-            )
-            continue
-        actual = event_hash(row)
-        if row["hash"] != actual:
-            first = ChainBreak(seq, "hash does not match the event's contents: it was edited")
-            continue
-        prev = actual
-        seen.add(actual)
-        checked += 1
-        expected_seq += 1
-    return ChainReport(checked, total, prev, first, frozenset(seen))
+    def head_hash(self) -> str:
+        """Hash of the newest event (GENESIS_HASH, 64 zeros, when the history is empty)."""
+        with self._db.read() as db:
+            return head(db.conn)[1]
+
+    def undo_preview(self, actor: str | None = None) -> list[Event]:
+        """The events `undo()` would revert, oldest first: the last action by `actor`, or by
+        anyone when actor is None; [] if there is none."""
+        with self._db.read() as db:
+            return last_action(db, actor)

@@ -1,9 +1,13 @@
 """Tables (SQLModel) and the schema version kept in `PRAGMA user_version`.
 
-The models describe the current schema for queries. The DDL that creates or upgrades a database
-is frozen in ordered upgrade steps (UPGRADES[i] takes a database from version i to i + 1), so a
-later change to a model never changes what an old step does. A test checks that the models and
-the DDL agree.
+The models describe the current schema (the basis for a backend that speaks SQLAlchemy, such
+as the coming PostgreSQL one). The DDL that creates or upgrades a database is frozen in ordered
+upgrade steps (UPGRADES[i] takes a database from version i to i + 1; their text is in ddl.py),
+so a later change to a model never changes what an old step does. A test checks that the models
+and the DDL agree.
+
+Imported only when a database must be created or upgraded: SQLModel and SQLAlchemy take about
+0.4 s to import, and the SQLite store reads and writes with plain SQL through sqlite3.
 
 Every workbench database also carries `PRAGMA application_id` = APPLICATION_ID, set in the same
 transaction as the first schema: a file without it (and with any schema at all) is not ours.
@@ -11,16 +15,17 @@ transaction as the first schema: a file without it (and with any schema at all) 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Table
 from sqlmodel import Field, SQLModel
 
 from . import format as _format
-from .format import APPLICATION_ID, CONTROL_FIELDS, EVIDENCE_FIELD, SETTING_PREFIX
+from .ddl import V1, V2
+from .format import APPLICATION_ID
 
-__all__ = ["APPLICATION_ID", "CONTROL_FIELDS", "EVIDENCE_FIELD", "SETTING_PREFIX"]
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "TABLES", "UPGRADES", "upgrade"]
 
 
 class ControlStateRow(SQLModel, table=True):
@@ -151,7 +156,7 @@ class FindingRow(SQLModel, table=True):
 
 
 def table(model: type[SQLModel]) -> Table:
-    """The Core table behind a model (the store writes through Core for speed)."""
+    """The Core table behind a model."""
     return cast(Table, cast(Any, model).__table__)
 
 
@@ -176,198 +181,32 @@ TABLES: tuple[Table, ...] = (
 
 
 # ---------------------------------------------------------------------------------------------
-# Upgrade steps. Never edit a released step: add a new one.
-
-_V1: Sequence[str] = (
-    """
-    CREATE TABLE control_state (
-        control_id    TEXT PRIMARY KEY NOT NULL,
-        status        TEXT NOT NULL CHECK (status IN ('not_started', 'in_progress',
-                          'implemented', 'effective', 'deficient', 'not_applicable')),
-        owner         TEXT,
-        due           TEXT,
-        notes         TEXT,
-        justification TEXT,
-        updated_at    TEXT NOT NULL,
-        updated_by    TEXT NOT NULL,
-        version       INTEGER NOT NULL CHECK (version >= 1)
-    )
-    """,
-    """
-    CREATE TABLE evidence (
-        id             INTEGER PRIMARY KEY AUTOINCREMENT,
-        control_id     TEXT NOT NULL,
-        kind           TEXT NOT NULL CHECK (kind IN ('file', 'url', 'note')),
-        ref            TEXT NOT NULL,
-        title          TEXT,
-        sha256         TEXT,
-        size           INTEGER,
-        effective_from TEXT,
-        effective_to   TEXT,
-        added_at       TEXT NOT NULL,
-        added_by       TEXT NOT NULL,
-        removed_at     TEXT,
-        removed_by     TEXT
-    )
-    """,
-    "CREATE INDEX ix_evidence_control_id ON evidence (control_id)",
-    """
-    CREATE TABLE setting (
-        key        TEXT PRIMARY KEY NOT NULL,
-        value      TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        updated_by TEXT NOT NULL
-    )
-    """,
-    """
-    CREATE TABLE history (
-        seq        INTEGER PRIMARY KEY,
-        action     INTEGER NOT NULL,
-        undoes     INTEGER,
-        at         TEXT NOT NULL,
-        actor      TEXT NOT NULL,
-        control_id TEXT,
-        field      TEXT NOT NULL,
-        old_value  TEXT,
-        new_value  TEXT,
-        prev_hash  TEXT NOT NULL,
-        hash       TEXT NOT NULL UNIQUE
-    )
-    """,
-    "CREATE INDEX ix_history_control_seq ON history (control_id, seq)",
-    "CREATE INDEX ix_history_action ON history (action)",
-    """
-    CREATE TRIGGER history_no_update BEFORE UPDATE ON history
-    BEGIN
-        SELECT RAISE(ABORT, 'history is append-only: events cannot be changed');
-    END
-    """,
-    """
-    CREATE TRIGGER history_no_delete BEFORE DELETE ON history
-    BEGIN
-        SELECT RAISE(ABORT, 'history is append-only: events cannot be deleted');
-    END
-    """,
-    f"PRAGMA application_id = {APPLICATION_ID}",
-)
-
-HISTORY_TRIGGERS: tuple[str, ...] = ("history_no_update", "history_no_delete")
+# Upgrade steps (the DDL is frozen in ddl.py). Never edit a released step: add a new one.
 
 
-def normal_sql(sql: str) -> str:
-    """SQL with runs of whitespace made one space: how sqlite_master's text is compared."""
-    return " ".join(sql.split())
+class DDLConnection(Protocol):
+    """What an upgrade step needs: an SQLAlchemy Connection, or the store's sqlite3 adapter."""
+
+    def exec_driver_sql(self, statement: str, /) -> Any: ...
 
 
-# The exact text of each trigger, as sqlite_master keeps it: verify compares the full SQL,
-# so a trigger recreated under the same name with a `WHEN 0` body is caught.
-TRIGGER_SQL: dict[str, str] = {
-    normal_sql(statement).split()[2]: normal_sql(statement)
-    for statement in _V1
-    if normal_sql(statement).startswith("CREATE TRIGGER ")
-}
-
-
-def _upgrade_0_to_1(conn: Connection) -> None:
-    for statement in _V1:
+def _upgrade_0_to_1(conn: DDLConnection) -> None:
+    for statement in V1:
         conn.exec_driver_sql(statement)
 
 
-# Version 2: control testing (audit periods, tests of design and operating effectiveness,
-# samples, findings). Rows change only together with a history event "<kind>:<key>".
-_V2: Sequence[str] = (
-    """
-    CREATE TABLE audit_period (
-        name       TEXT PRIMARY KEY NOT NULL,
-        frameworks TEXT NOT NULL,
-        starts_on  TEXT NOT NULL,
-        ends_on    TEXT NOT NULL,
-        as_of      TEXT,
-        created_at TEXT NOT NULL,
-        created_by TEXT NOT NULL,
-        CHECK (starts_on <= ends_on)
-    )
-    """,
-    """
-    CREATE TABLE control_test (
-        id           INTEGER PRIMARY KEY AUTOINCREMENT,
-        control_id   TEXT NOT NULL,
-        period       TEXT NOT NULL,
-        kind         TEXT NOT NULL CHECK (kind IN ('design', 'operating')),
-        performed_on TEXT,
-        performer    TEXT,
-        conclusion   TEXT CHECK (conclusion IS NULL OR conclusion IN ('effective', 'ineffective')),
-        population   INTEGER CHECK (population IS NULL OR population >= 0),
-        risk         TEXT CHECK (risk IS NULL OR risk IN ('low', 'moderate', 'high')),
-        required     INTEGER CHECK (required IS NULL OR required >= 0),
-        basis        TEXT,
-        notes        TEXT,
-        evidence_id  INTEGER,
-        created_at   TEXT NOT NULL,
-        created_by   TEXT NOT NULL,
-        updated_at   TEXT NOT NULL,
-        updated_by   TEXT NOT NULL
-    )
-    """,
-    "CREATE INDEX ix_control_test_control_id ON control_test (control_id)",
-    """
-    CREATE UNIQUE INDEX ux_control_test_operating ON control_test (control_id, period)
-        WHERE kind = 'operating'
-    """,
-    """
-    CREATE TABLE test_sample (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
-        test_id     INTEGER NOT NULL,
-        control_id  TEXT NOT NULL,
-        period      TEXT NOT NULL,
-        occurred_on TEXT,
-        ref         TEXT,
-        result      TEXT NOT NULL CHECK (result IN ('pass', 'exception')),
-        notes       TEXT,
-        evidence_id INTEGER,
-        created_at  TEXT NOT NULL,
-        created_by  TEXT NOT NULL,
-        CHECK (occurred_on IS NOT NULL OR ref IS NOT NULL)
-    )
-    """,
-    "CREATE INDEX ix_test_sample_test_id ON test_sample (test_id)",
-    """
-    CREATE TABLE finding (
-        id            INTEGER PRIMARY KEY AUTOINCREMENT,
-        control_id    TEXT NOT NULL,
-        period        TEXT NOT NULL,
-        severity      TEXT NOT NULL CHECK (severity IN ('deficiency', 'significant_deficiency',
-                          'material_weakness')),
-        summary       TEXT NOT NULL,
-        samples       TEXT,
-        owner         TEXT,
-        due           TEXT,
-        status        TEXT NOT NULL CHECK (status IN ('open', 'remediating', 'remediated',
-                          'closed')),
-        remediated_on TEXT,
-        notes         TEXT,
-        created_at    TEXT NOT NULL,
-        created_by    TEXT NOT NULL,
-        updated_at    TEXT NOT NULL,
-        updated_by    TEXT NOT NULL
-    )
-    """,
-    "CREATE INDEX ix_finding_control_id ON finding (control_id)",
-)
-
-
-def _upgrade_1_to_2(conn: Connection) -> None:
-    for statement in _V2:
+def _upgrade_1_to_2(conn: DDLConnection) -> None:
+    for statement in V2:
         conn.exec_driver_sql(statement)
 
 
-UPGRADES: tuple[Callable[[Connection], None], ...] = (_upgrade_0_to_1, _upgrade_1_to_2)
+UPGRADES: tuple[Callable[[DDLConnection], None], ...] = (_upgrade_0_to_1, _upgrade_1_to_2)
 SCHEMA_VERSION = len(UPGRADES)
 if SCHEMA_VERSION != _format.SCHEMA_VERSION:  # pragma: no cover - caught by any test run
     raise RuntimeError("format.SCHEMA_VERSION must equal the number of upgrade steps")
 
 
-def upgrade(conn: Connection, found: int) -> None:
+def upgrade(conn: DDLConnection, found: int) -> None:
     """Run the steps from `found` to SCHEMA_VERSION inside the caller's transaction."""
     for version in range(found, SCHEMA_VERSION):
         UPGRADES[version](conn)

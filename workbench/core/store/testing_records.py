@@ -1,6 +1,6 @@
 """Control testing records: audit periods, tests, samples and findings (schema 2).
 
-Plain frozen dataclasses with no SQLAlchemy import (the app's snapshot reads them with sqlite3).
+Plain frozen dataclasses with no database import: any backend builds them from its rows.
 Each record has `record()`: the JSON object that history stores for it (sorted keys, compact,
 so two equal records encode to the same text), and `to_dict()` for JSON output.
 """
@@ -42,11 +42,6 @@ def check_period_name(name: str) -> str:
             "single spaces and . _ - : + (at most 80 characters)"
         )
     return text
-
-
-def canonical_json(value: Mapping[str, Any]) -> str:
-    """The text history stores for a record (same encoding as evidence records)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _d(day: date | None) -> str | None:
