@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 import workbench.core.catalog.sources as sources
-import workbench.core.store.records as records
 import workbench.core.store.checks as checks_module
+import workbench.core.store.records as records
 import workbench.core.store.testing as testing_module
 from workbench.cli import run as cli_run
 from workbench.core.store import Store
