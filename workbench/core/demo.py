@@ -10,10 +10,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workbench.core.catalog import CatalogSet
-from workbench.core.readiness import Scope
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when used: `workbench --help` and every command read demo_path()
+    from workbench.core.catalog import CatalogSet
     from workbench.core.store import Store
 
 PEOPLE = {
@@ -72,6 +70,8 @@ def seed_demo(store: Store, catalog: CatalogSet, seed: int = 2027) -> int:
     rng = random.Random(seed)
     touched = 0
     if "soc2" in catalog.frameworks and "PRIVACY" in catalog.frameworks["soc2"].nodes:
+        from workbench.core.readiness import Scope
+
         store.set_setting(Scope.setting_key("soc2", "PRIVACY"), "out", actor=ACTORS[0])
     for cid, ctl in catalog.controls.items():
         family = cid.split("-")[0]

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .canonical import canonical_json
 
 GENESIS_HASH = "0" * 64
 
 
-@dataclass(slots=True)
-class Change:
+class Change(NamedTuple):
     """One field change to append to the chain (the store turns it into an event)."""
 
     control_id: str | None
@@ -54,14 +52,12 @@ def event_hash(event: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class ChainBreak:
+class ChainBreak(NamedTuple):
     seq: int
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class ChainReport:
+class ChainReport(NamedTuple):
     checked: int  # events that verified before the first break (all of them when intact)
     total: int
     head_hash: str  # hash of the last event that verified (GENESIS_HASH for an empty chain)

@@ -25,8 +25,8 @@ from __future__ import annotations
 import os
 import stat
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 HEADER_SIZE = 100
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -35,12 +35,14 @@ SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 _Key = tuple[int, int]  # (st_dev, st_ino)
 
 
-@dataclass(slots=True)
 class _Entry:
-    path: Path
-    fd: int
-    holders: int = 0
-    parked: list[int] = field(default_factory=list)  # later descriptors, closed with fd
+    __slots__ = ("fd", "holders", "parked", "path")
+
+    def __init__(self, path: Path, fd: int, holders: int = 0) -> None:
+        self.path = path
+        self.fd = fd
+        self.holders = holders
+        self.parked: list[int] = []  # later descriptors, closed with fd
 
 
 _lock = threading.Lock()
@@ -55,8 +57,7 @@ class NotARegularFile(OSError):
         self.mode = mode
 
 
-@dataclass(frozen=True, slots=True)
-class DatabaseFile:
+class DatabaseFile(NamedTuple):
     """A hold on one database file: read its header and size without opening it again."""
 
     key: _Key
@@ -90,8 +91,7 @@ class DatabaseFile:
             os.close(fd)
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
+class Header(NamedTuple):
     page_size: int
     wal: bool
     page_count: int | None  # None when the in-header size is not valid

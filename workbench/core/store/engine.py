@@ -19,8 +19,8 @@ import sqlite3
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qs, unquote
 
 from . import dbfile
@@ -47,8 +47,7 @@ def busy_timeout_from_env(default: float = DEFAULT_BUSY_TIMEOUT) -> float:
     return value if value >= 0 else default
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     path: Path | None  # the database file; None for an in-memory database
     display: str  # how to name it in messages
 

@@ -13,8 +13,8 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from workbench.core.files import UnsafePath, open_regular, read_chunks
 
@@ -32,8 +32,7 @@ _FILE_NAME_RE = re.compile(r"^[^\s/\\]+\.[A-Za-z0-9]{1,5}$")
 _CHUNK = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
+class Fingerprint(NamedTuple):
     sha256: str
     size: int
 
@@ -78,8 +77,7 @@ def is_url(ref: str) -> bool:
     return bool(_URL_RE.match(text) or _MAILTO_RE.match(text))
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(NamedTuple):
     kind: str
     ref: str
     fingerprint: Fingerprint | None
@@ -152,8 +150,7 @@ def _fingerprint_for_add(
         raise ValidationError(f"cannot read {shown}: {exc.strerror or exc}") from None
 
 
-@dataclass(frozen=True, slots=True)
-class FileCheck:
+class FileCheck(NamedTuple):
     state: str
     detail: str
     fingerprint: Fingerprint | None

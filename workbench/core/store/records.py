@@ -103,11 +103,26 @@ class UnreadableDate(date):
 
 
 _AT_FORMATS = ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ")
+# Exactly what format_at writes: read with fromisoformat (C), ten times faster than strptime,
+# which matters when verify or a report reads every event.
+_AT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z", re.ASCII)
+
+
+def _written_at(text: object) -> datetime | None:
+    if isinstance(text, str) and _AT_RE.fullmatch(text):
+        try:
+            return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+        except ValueError:
+            return None
+    return None
 
 
 def parse_at(text: str) -> datetime:
     """A stored UTC time. Also the same without microseconds; anything else is an
     UnreadableTime, reported by verify, never an exception."""
+    moment = _written_at(text)
+    if moment is not None:
+        return moment
     for fmt in _AT_FORMATS:
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=UTC)
@@ -118,13 +133,7 @@ def parse_at(text: str) -> datetime:
 
 def well_formed_at(text: object) -> bool:
     """Exactly the format workbench writes (format_at)."""
-    if not isinstance(text, str):
-        return False
-    try:
-        datetime.strptime(text, _AT_FORMATS[0])
-    except ValueError:
-        return False
-    return True
+    return _written_at(text) is not None
 
 
 def stored_date(text: str | None) -> date | None:

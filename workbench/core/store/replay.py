@@ -100,17 +100,3 @@ class Replay:
             self.evidence_added[evidence_id] = stamp
         self.evidence_removed[evidence_id] = stamp if new is None else (None, None)
         self.evidence[evidence_id] = new
-
-
-def stamp_problem(
-    label: str,
-    what: str,
-    stored: tuple[str | None, str | None],
-    expected: tuple[str | None, str | None] | None,
-) -> str:
-    """A who/when column that history does not back (an edit made outside workbench)."""
-    want = expected or (None, None)
-    return (
-        f"{label}: {what} at {stored[0]!r} by {stored[1]!r}, but history says "
-        f"{want[0]!r} by {want[1]!r}"
-    )

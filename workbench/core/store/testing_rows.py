@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .canonical import canonical_json
 from .errors import StoreError, ValidationError
@@ -110,8 +109,7 @@ def finding_values(rec: Mapping[str, Any]) -> dict[str, Any]:
     return {**{name: rec[name] for name in _FINDING_COLUMNS}, "samples": join(rec["samples"])}
 
 
-@dataclass(frozen=True, slots=True)
-class Kind:
+class Kind(NamedTuple):
     name: str
     table: str
     key: str  # the key column

@@ -12,15 +12,29 @@ from .chain import GENESIS_HASH, check_chain
 from .ddl import HISTORY_TRIGGERS, TRIGGER_SQL, normal_sql
 from .format import CONTROL_FIELDS
 from .records import VerifyResult, _evidence_from
-from .replay import Replay, TestingReplay, stamp_problem
 from .testing_rows import KINDS, Kind
 
 if TYPE_CHECKING:
+    from .replay import Replay, TestingReplay
     from .tx import Database, Reader
 
 
 def _sort_key(key: str) -> tuple[int, str]:
     return (int(key), "") if key.isdigit() else (1 << 62, key)
+
+
+def stamp_problem(
+    label: str,
+    what: str,
+    stored: tuple[str | None, str | None],
+    expected: tuple[str | None, str | None] | None,
+) -> str:
+    """A who/when column that history does not back (an edit made outside workbench)."""
+    want = expected or (None, None)
+    return (
+        f"{label}: {what} at {stored[0]!r} by {stored[1]!r}, but history says "
+        f"{want[0]!r} by {want[1]!r}"
+    )
 
 
 def compare_controls(db: Reader, replay: Replay) -> list[str]:
@@ -181,6 +195,8 @@ class Verify:
         """Recompute the hash chain and name the first broken event; also check that the
         current tables match what history says, that the append-only triggers are in place and,
         given an `anchor` (a head hash recorded earlier), that it is still in the chain."""
+        from .replay import Replay  # only verify replays history: keep it off the hot path
+
         with self._db.read() as db:
             replay = Replay()
 
