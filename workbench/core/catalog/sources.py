@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..paths import bundled_catalog_dir, config_dir
 from . import cache
-from .loader import load_catalog_files
 from .model import CatalogSet
 from .problems import CatalogError, Problem
 
 CATALOG_SUFFIXES = (".yaml", ".yml")
+
+
+def load_catalog_files(paths: Sequence[Path], display: Callable[[Path], str] = str) -> CatalogSet:
+    """loader.load_catalog_files, imported on a cache miss only: the loader brings PyYAML and
+    the fast reader (~30 ms), which a command answered from the cache never needs."""
+    from .loader import load_catalog_files as load
+
+    return load(paths, display)
 
 
 def user_catalog_dirs(extra: Sequence[Path] = ()) -> list[Path]:

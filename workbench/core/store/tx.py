@@ -14,15 +14,17 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import acklog, history
 from . import engine as eng
-from .chain import Change
 from .errors import StoreError
-from .records import Event
 
-Params = Sequence[Any] | Mapping[str, Any]
+if TYPE_CHECKING:
+    from .chain import Change
+    from .records import Event
+
+    Params = Sequence[Any] | Mapping[str, Any]
 
 
 class Reader:
