@@ -1,4 +1,4 @@
-"""Facts about the database format that light readers need without importing SQLAlchemy."""
+"""Facts about the database format, shared by the store, schema.py and ddl.py."""
 
 from __future__ import annotations
 

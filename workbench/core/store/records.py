@@ -1,7 +1,7 @@
 """Result records of the store and their conversions from database rows.
 
-Plain frozen dataclasses with no SQLAlchemy import, so code that only reads (the app's first
-screen, see snapshot.py) can build them without loading the database toolkit.
+Plain frozen dataclasses with no database import: the types of protocol.StoreProtocol, built
+by any backend from its rows.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .format import SETTING_PREFIX
 
 
 class Row(Protocol):
-    """A database row read by column name: an SQLAlchemy RowMapping or a sqlite3.Row."""
+    """A database row read by column name (a sqlite3.Row, a mapping, a driver's row)."""
 
     def __getitem__(self, key: str, /) -> Any: ...
 
