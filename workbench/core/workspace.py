@@ -7,12 +7,21 @@ validate, commit through the store (one transaction), then update readiness incr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from workbench.core.catalog import CatalogSet
-from workbench.core.readiness import LENS_SETTING, LENSES, Readiness, Scope, lens_from_settings
+from workbench.core.catalog.model import FILER_STATUSES
+from workbench.core.readiness import (
+    FILER_SETTING,
+    LENS_SETTING,
+    LENSES,
+    Readiness,
+    Scope,
+    lens_from_settings,
+)
 from workbench.core.store import (
     UNCHANGED,
     AuditRecords,
@@ -189,16 +198,29 @@ class Workspace:
         self.readiness.set_lens(lens)
 
     def set_scope(self, framework_id: str, group_id: str, in_scope: bool) -> None:
-        node = self.catalog.frameworks[framework_id].nodes.get(group_id)
+        """Switch an optional group or requirement in or out of scope (a recorded setting)."""
+        fw = self.catalog.frameworks.get(framework_id)
+        node = fw.nodes.get(group_id) if fw is not None else None
         if node is None or not node.optional:
-            raise ValueError(f"{framework_id} {group_id} is not an optional group")
+            raise ValueError(f"{framework_id} {group_id} is not an optional group or requirement")
         key = Scope.setting_key(framework_id, group_id)
         self.store.set_setting(key, "in" if in_scope else "out", actor=self.actor)
-        excluded = set(self.readiness.scope.excluded)
-        excluded.discard((framework_id, group_id))
-        if not in_scope:
-            excluded.add((framework_id, group_id))
-        self.readiness.set_scope(Scope(frozenset(excluded)))
+        self.readiness.set_scope(self.readiness.scope.with_node(framework_id, group_id, in_scope))
+
+    def node_in_scope(self, framework_id: str, node_id: str) -> bool:
+        """Whether an optional node is in scope now (some start out of scope)."""
+        node = self.catalog.frameworks[framework_id].nodes[node_id]
+        return self.readiness.scope.includes(framework_id, node_id, node.default_in)
+
+    def set_filer_status(self, status: str | None) -> None:
+        """Record the SEC filer status (None clears it): requirements that list other filer
+        statuses (SOX 404(b)) leave the scope."""
+        if status is not None and status not in FILER_STATUSES:
+            raise ValidationError(
+                f"unknown filer status {status!r} (valid: {', '.join(FILER_STATUSES)})"
+            )
+        self.store.set_setting(FILER_SETTING, status, actor=self.actor)
+        self.readiness.set_scope(replace(self.readiness.scope, filer_status=status))
 
     def orphans(self) -> list[ControlState]:
         return self.store.orphans(self.catalog)

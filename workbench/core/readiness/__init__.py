@@ -1,12 +1,16 @@
 """Readiness: how close each framework is, what blocks it, and what to work on next."""
 
 from .engine import (
+    FILER_LABELS,
+    FILER_SETTING,
     LENS_SETTING,
     READY_STATUSES,
+    DeficientFn,
     Readiness,
     ReadyFn,
     Scope,
     lens_from_settings,
+    status_deficient,
     status_ready,
 )
 from .types import (
@@ -32,6 +36,8 @@ from .types import (
 __all__ = [
     "APPLICABLE_STATES",
     "DEFICIENT",
+    "FILER_LABELS",
+    "FILER_SETTING",
     "GAP",
     "GAP_ORDER",
     "LENSES",
@@ -44,6 +50,7 @@ __all__ = [
     "REQUIREMENT_STATES",
     "UNMAPPED",
     "ControlLine",
+    "DeficientFn",
     "Figures",
     "Leverage",
     "Readiness",
@@ -53,5 +60,6 @@ __all__ = [
     "SharedFigures",
     "lens_from_settings",
     "pct",
+    "status_deficient",
     "status_ready",
 ]
