@@ -31,7 +31,7 @@ def test_the_catalog_says_which_mappings_are_supporting(cat: CatalogSet) -> None
     assert cat.itgcs_over("ERP") == ("IT1",)
     assert cat.relied_systems("P2") == ("ERP",)  # automated: every system it runs on
     assert cat.relied_systems("S1") == ("TB",)  # manual: the report it uses
-    assert cat.relied_systems("IT1") == ()
+    assert cat.relied_systems("IT1") == ()  # an ITGC: only the reports it uses
 
 
 def test_supporting_controls_do_not_block_met(cat: CatalogSet) -> None:

@@ -44,6 +44,7 @@ from workbench.core.testing import (
     FrameworkBacking,
     SampleSize,
     SampleTable,
+    default_table,
     load_sample_table,
     operating_plan,
     period_coverage,
@@ -73,12 +74,12 @@ class Workspace:
 
     @backing.setter
     def backing(self, value: Backing) -> None:
-        self._rule.backing = value
+        self._rule.swap(value)
 
     def _build(self) -> Readiness:
         settings = self.store.settings()
         statuses = {cid: st.status for cid, st in self.states().items()}
-        self.backing = Backing(self.catalog, self.store.audit_records())
+        self.backing = Backing(self.catalog, self.store.audit_records(), self.rules_table())
         return Readiness(
             self.catalog,
             statuses,
@@ -228,7 +229,7 @@ class Workspace:
     # -- control testing -----------------------------------------------------------------
     def refresh_testing(self, control_ids: Sequence[str] | None = None) -> None:
         """Re-read the testing records; recompute the given controls (None: all of them)."""
-        self.backing = Backing(self.catalog, self.store.audit_records())
+        self.backing = Backing(self.catalog, self.store.audit_records(), self.rules_table())
         if control_ids is None:
             self.readiness.recompute()
             return
@@ -248,12 +249,30 @@ class Workspace:
             self._table = load_sample_table()
         return self._table
 
+    def rules_table(self) -> SampleTable:
+        """The tables the conclusions follow: the table in force, or the built-in one when
+        sampling.yaml is bad (`rules_error` says why; commands that plan tests refuse it)."""
+        try:
+            self.rules_error: str | None = None
+            return self.sample_table()
+        except ValidationError as exc:
+            self.rules_error = str(exc)
+            return default_table()
+
     def sample_size(
-        self, control_id: str, *, risk: str | None = None, population: int | None = None
+        self,
+        control_id: str,
+        *,
+        risk: str | None = None,
+        population: int | None = None,
+        period: Period | None = None,
     ) -> SampleSize:
+        """The table's size for a control (in a period: the larger over the frameworks it
+        serves there, as a joint period must satisfy each)."""
         self.check_controls([control_id])
         ctl = self.catalog.controls[control_id]
-        return self.sample_table().size(ctl.frequency, ctl.nature, risk, population)
+        fws = self.backing.frameworks_in(control_id, period) if period is not None else ()
+        return self.sample_table().size_for(fws, ctl.frequency, ctl.nature, risk, population)
 
     def backed(self, framework_id: str) -> FrameworkBacking:
         """The backed figures of a framework: effective backed / unsupported / not checked,
@@ -362,6 +381,7 @@ class Workspace:
             risk=risk,
             population=population,
             required=required,
+            frameworks=self.backing.frameworks_in(control_id, p),
         )
         test, events = self._writer().plan_operating_test(
             control_id,
@@ -392,7 +412,12 @@ class Workspace:
         plan = None
         if self.backing.operating_test(control_id, p.name) is None:
             ctl = self.catalog.controls[control_id]
-            plan, _size = operating_plan(self.sample_table(), ctl.frequency, ctl.nature)
+            plan, _size = operating_plan(
+                self.sample_table(),
+                ctl.frequency,
+                ctl.nature,
+                frameworks=self.backing.frameworks_in(control_id, p),
+            )
         sample, test = self._writer().add_sample(
             control_id,
             p.name,

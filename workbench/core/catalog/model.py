@@ -303,12 +303,11 @@ class CatalogSet:
 
     def relied_systems(self, control_id: str) -> tuple[str, ...]:
         """The systems whose ITGCs a control relies on: every system an automated control
-        runs on; the reports and spreadsheets a manual control uses (IPE, EUC). An ITGC
-        itself is not checked against other ITGCs (that would go round in circles)."""
+        runs on; the reports and spreadsheets any other control uses (IPE, EUC). An IT general
+        control relies only on the reports and spreadsheets it uses, not on the applications it
+        runs on (the ITGCs over those are its peers)."""
         ctl = self.controls[control_id]
-        if ctl.is_itgc:
-            return ()
-        if ctl.nature == "automated":
+        if ctl.nature == "automated" and not ctl.is_itgc:
             return ctl.systems
         return tuple(
             s

@@ -182,6 +182,14 @@ class Readiness:
         self.pair = pair
         self._index()
         self._status = {cid: statuses.get(cid, DEFAULT_STATUS) for cid in catalog.controls}
+        # A rule that reads other controls' statuses (reliance on IT general controls) reads
+        # these live ones, and names the controls to refresh when one changes.
+        bind = getattr(ready_fn, "bind", None)
+        if bind is not None:
+            bind(self._status)
+        self._dependents: Callable[[str], Iterable[str]] = getattr(
+            ready_fn, "dependents", lambda _cid: ()
+        )
         self._recompute()
 
     # -- static indexes (catalog + scope) ------------------------------------------------
@@ -303,7 +311,21 @@ class Readiness:
         return self.refresh(control_id, status)
 
     def refresh(self, control_id: str, status: str | None = None) -> list[tuple[str, str]]:
-        """Recompute one control (its status, or its readiness under ready_fn) incrementally."""
+        """Recompute one control (its status, or its readiness under ready_fn) incrementally,
+        then the controls whose readiness rests on it (the rule's dependents)."""
+        changed = self._refresh_one(control_id, status)
+        seen = {control_id}
+        todo = list(self._dependents(control_id))
+        while todo:  # dependents of dependents too (a report's ITGC -> an ITGC -> a control)
+            cid = todo.pop(0)
+            if cid in seen or cid not in self._status:
+                continue
+            seen.add(cid)
+            changed += [k for k in self._refresh_one(cid, None) if k not in changed]
+            todo.extend(self._dependents(cid))
+        return changed
+
+    def _refresh_one(self, control_id: str, status: str | None) -> list[tuple[str, str]]:
         old_status = self._status[control_id]
         new_status = old_status if status is None else status
         old_ready = self._ready[control_id]

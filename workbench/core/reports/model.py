@@ -426,9 +426,10 @@ def build_report(
     """
     snap = _snapshot(store)
     statuses = {cid: st.status.value for cid, st in snap.states.items()}
-    backing = Backing(catalog, snap.records)
     # The backed readiness rule follows the snapshot's testing records, like the states.
     backed_rule = isinstance(readiness.ready_fn, BackedRule)
+    table = readiness.ready_fn.backing.table if isinstance(readiness.ready_fn, BackedRule) else None
+    backing = Backing(catalog, snap.records, table)
     r = Readiness(
         catalog,
         statuses,
