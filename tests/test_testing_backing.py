@@ -217,9 +217,7 @@ def test_design_lens_flags_design_untested_but_counts_it(ws: Workspace) -> None:
     assert ws.backed("alpha").design_untested == ()
     ineffective = {n.control_id: n.reasons for n in ws.backed("alpha").design_ineffective}
     assert ineffective == {
-        "C2": (
-            f"the latest test of design (#{test.id - 1}, 2027-01-05) concluded ineffective",
-        )
+        "C2": (f"the latest test of design (#{test.id - 1}, 2027-01-05) concluded ineffective",)
     }
     assert not ws.readiness.is_ready("C2") and ws.readiness.is_deficient("C2")
     assert ws.readiness.state("alpha", "A1") == "deficient"
