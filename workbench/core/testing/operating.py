@@ -296,7 +296,8 @@ def _conclude_part(
         ids = ", ".join(f"#{s.id}" for s in exceptions)
         expandable = table.expanded_size(frequency)
         if nature == "automated" or frequency in LOW_FREQUENCIES or expandable is None:
-            what = "an automated" if nature == "automated" else f"a {frequency}"
+            word = "automated" if nature == "automated" else frequency
+            what = ("an " if word[0] in "aeiou" else "a ") + word
             failures.append(
                 f"exception(s) {ids} in {what} control: it did not operate effectively in the "
                 "period"
