@@ -312,7 +312,7 @@ def test_a_type_ii_test_end_to_end(cli: Cli, db: Path, tmp_path: Path) -> None:
     assert f"period {P} is reported as a whole: what was found stays in it" in r.out
     cli("sample", "add", "C2", "--date", "2027-06-30", "--result", "pass", "--ref", "REV-6")
     r = cli("sample", "add", "C2", "--date", "2027-09-30", "--result", "pass", "--ref", "REV-9")
-    assert "not yet backed for the operating lens" in r.out
+    assert "not effective for the operating lens" in r.out
 
     shown = cli("test", "show", "C2").out
     assert "Q1 2027-01-01 to 2027-03-31  covered" in shown

@@ -220,7 +220,7 @@ def run_update(args: argparse.Namespace) -> int:
         if item.status == "remediated" and item.remediated_on:
             op = ws.backing.operating(item.control_id, item.period)
             if op.remediation:
-                met = op.remediation.endswith("; met")
+                met = op.remediation_met
                 out.print(Text(f"  {op.remediation}", style="green" if met else "yellow"))
             else:
                 out.print(

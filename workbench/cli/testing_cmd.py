@@ -312,7 +312,7 @@ def run_sample_add(args: argparse.Namespace) -> int:
             (sample.result, style),
             f"; {result.passed} of {result.required} passed",
         )
-        if result.remediated_on is not None:
+        if result.remediation_met:
             line.append(f" after the remediation of {result.remediated_on}")
         out.print(line)
         if sample.evidence_id is not None:
@@ -337,10 +337,12 @@ def _ready_change(out: Any, ws: Workspace, cid: str, was_ready: bool) -> None:
 
     status = ws.readiness.status(cid)
     if ws.readiness.lens != "operating":
-        if ws.backing.operating_backed(cid):
+        why = "; ".join(ws.backing.operating_reasons(cid))
+        if ws.backing.operating_failed(cid):
+            out.print(Text(f"  not effective for the operating lens: {why}", style="red"))
+        elif ws.backing.operating_backed(cid):
             out.print(Text("  backed by tests for the operating lens", style="green"))
         else:
-            why = "; ".join(ws.backing.operating_reasons(cid))
             out.print(Text(f"  not yet backed for the operating lens: {why}", style="dim"))
         return
     now = ws.readiness.is_ready(cid)

@@ -225,7 +225,7 @@ def control_detail(out: Console, ws: Workspace, cid: str, period: Period) -> Non
         except Exception as exc:  # a bad sampling file
             out.print(Text(f"  sampling table: {exc}", style="red"))
         done = Text(f"  done: {op.passed} of {op.required} passed")
-        if op.remediated_on is not None and op.remediation and op.remediation.endswith("; met"):
+        if op.remediation_met:
             done.append(f" after the remediation of {op.remediated_on}")
         if op.not_counted:
             done.append(
@@ -243,7 +243,7 @@ def control_detail(out: Console, ws: Workspace, cid: str, period: Period) -> Non
                 )
             )
         if op.remediation:
-            met = op.remediation.endswith("; met")
+            met = op.remediation_met
             out.print(Text(f"  {op.remediation}", style="green" if met else "yellow"))
         verdict = Text("  conclusion: ")
         verdict.append(op.label, style=VERDICT_STYLES.get(op.verdict, ""))
@@ -671,8 +671,6 @@ def print_status_testing(out: Console, ws: Workspace, fws: list[str], *, top: bo
             if fb.unsupported and ws.readiness.lens == "operating":
                 eff.append(" (unsupported ones are not counted as ready)", style="dim")
             out.print(eff)
-            if fb.contradicted:
-                eff.append(", ")
             if fb.unsupported:
                 out.print(_id_list("    effective, unsupported: ", fb.unsupported, "yellow"))
             if fb.contradicted:

@@ -74,6 +74,7 @@ class OperatingResult:
     after_as_of: int = 0  # samples dated after the as-of date (never counted)
     remediation: str | None = None  # what the remediation needed, and whether it was met
     modes: tuple[str, ...] = field(default=())  # how each framework concluded
+    remediation_met: bool = False  # a remediation before the as-of date was shown to work
 
     @property
     def sufficient(self) -> bool:
@@ -124,6 +125,7 @@ class _Part:
     expanded_to: int | None
     after_as_of: int
     remediation: str | None
+    remediation_met: bool
 
 
 def _finding_text(f: Finding) -> str:
@@ -193,6 +195,7 @@ def conclude(
         after_as_of=worst.after_as_of,
         remediation=worst.remediation,
         modes=tuple(modes),
+        remediation_met=worst.remediation_met,
     )
 
 
@@ -249,8 +252,6 @@ def _conclude_part(
             remediation = f"remediated on {cutoff}: needs {rule.text} before {as_of}" + (
                 "; met" if validated else "; not met: " + "; ".join(missing)
             )
-            if not validated:
-                reasons.append(remediation)
 
     cured_findings = {
         f.id
@@ -268,14 +269,10 @@ def _conclude_part(
             failures.append(_finding_text(f))
         elif f.status == "remediated" and as_of is not None:
             too_late = f.remediated_on is None or f.remediated_on >= as_of
-            failures.append(
-                _finding_text(f)
-                + (
-                    ": not before the as-of date"
-                    if too_late
-                    else ": the remediation is not shown to work"
-                )
-            )
+            if too_late:
+                failures.append(_finding_text(f) + f": not before the as-of date {as_of}")
+            else:  # the remediation says what is missing, once for every finding it covers
+                failures.append(_finding_text(f) + ": " + (remediation or "").split(": ", 1)[-1])
         elif not f.samples:
             failures.append(
                 _finding_text(f)
@@ -283,7 +280,10 @@ def _conclude_part(
             )
 
     window = post if validated else counted
+    # Exceptions carried by a finding that already fails the control are not repeated.
+    carried = {sid for f in standing if f.status == "remediated" and as_of for sid in f.samples}
     exceptions = [s for s in window if s.exception and s.id not in cured_samples]
+    rule_exceptions = [s for s in exceptions if s.id not in carried]
     passed = distinct([s for s in window if not s.exception], frequency, period)
     required = test.required if test is not None and test.required is not None else 1
     if validated:
@@ -292,8 +292,9 @@ def _conclude_part(
     expanded_to: int | None = None
 
     verdict = EFFECTIVE
-    if exceptions:
-        ids = ", ".join(f"#{s.id}" for s in exceptions)
+    if rule_exceptions:
+        exceptions_for_rule = rule_exceptions
+        ids = ", ".join(f"#{s.id}" for s in exceptions_for_rule)
         expandable = table.expanded_size(frequency)
         if nature == "automated" or frequency in LOW_FREQUENCIES or expandable is None:
             word = "automated" if nature == "automated" else frequency
@@ -302,10 +303,10 @@ def _conclude_part(
                 f"exception(s) {ids} in {what} control: it did not operate effectively in the "
                 "period"
             )
-        elif len(exceptions) > 1:
+        elif len(exceptions_for_rule) > 1:
             failures.append(
-                f"{len(exceptions)} exceptions ({ids}) in a {frequency} control: it did not "
-                "operate effectively in the period"
+                f"{len(exceptions_for_rule)} exceptions ({ids}) in a {frequency} control: it "
+                "did not operate effectively in the period"
             )
         else:
             expanded_to = max(expandable, required)
@@ -338,4 +339,5 @@ def _conclude_part(
         expanded_to=expanded_to,
         after_as_of=len(late),
         remediation=remediation,
+        remediation_met=validated,
     )
