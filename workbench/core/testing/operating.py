@@ -164,19 +164,24 @@ def conclude(
         _conclude_part(mode == AS_OF, frequency, nature, period, test, samples, findings, table)
         for mode in modes
     ]
+    labels = list(modes.values())
     if not parts:
         parts = [_conclude_part(False, frequency, nature, period, test, samples, findings, table)]
+        labels = [""]
     worst = max(parts, key=lambda p: VERDICTS.index(p.verdict))
     verdict = worst.verdict
     reasons = list(worst.reasons)
+    if len(parts) > 1:  # a joint period concluded two ways: say which framework says what
+        order = sorted(range(len(parts)), key=lambda i: parts[i] is not worst)
+        reasons = []
+        for i in order:
+            own = [r for r in parts[i].reasons if r not in reasons]
+            same = all(r in p.reasons for p in parts for r in own)
+            reasons += own if same else [f"{labels[i]}: {r}" for r in own]
     if problems:
         reasons = problems + reasons
         if verdict == EFFECTIVE:
             verdict = INSUFFICIENT
-    if len(parts) > 1:  # name the other way's reasons too, once
-        for p in parts:
-            if p is not worst:
-                reasons += [r for r in p.reasons if r not in reasons]
     return OperatingResult(
         control_id=control_id,
         period=period.name,
