@@ -426,3 +426,25 @@ def test_soc2_figures_never_say_material_weakness(workspace_factory) -> None:  #
     assert set(_primary(ws.catalog, "AC-06", "soc2")) <= set(at_risk)
     sox = ws.backed("sox").to_dict()
     assert sox["vocabulary"] == "deficiency" and sox["material_weakness"] is True
+
+
+def test_a_test_planned_below_the_larger_size_is_not_tested_once_for_both(
+    workspace_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    from workbench.cli.testing_view import period_rows
+
+    ws: Workspace = workspace_factory()
+    joint = ws.add_period("Joint", ["soc2", "sox"], date(2027, 1, 1), date(2027, 12, 31))
+    ws.mark(["AC-06"], "effective")
+    for day in (date(2027, 2, 5), date(2027, 5, 6)):
+        ws.add_sample("AC-06", result="pass", occurred_on=day)  # planned at 2 (one table)
+    (row,) = [r for r in period_rows(ws, joint) if r.control_id == "AC-06"]
+    assert row.sufficient and row.tested_once_for_all
+    cfg = Path(__import__("os").environ["WORKBENCH_CONFIG_DIR"])
+    cfg.mkdir(parents=True, exist_ok=True)
+    (cfg / "sampling.yaml").write_text(
+        "frameworks:\n  sox:\n    frequencies:\n      monthly: 3\n", encoding="utf-8"
+    )
+    ws.sample_table(reload=True)
+    (row,) = [r for r in period_rows(ws, joint) if r.control_id == "AC-06"]
+    assert not row.tested_once_for_all  # SOX's auditor asks for 3: re-plan and test one more

@@ -632,6 +632,14 @@ def print_status_testing(out: Console, ws: Workspace, fws: list[str], *, top: bo
     from rich.text import Text
 
     if top:
+        if ws.rules_error:
+            out.print(
+                Text(
+                    f"the sampling settings are invalid, so conclusions use the built-in tables: "
+                    f"{ws.rules_error}",
+                    style="bold yellow",
+                )
+            )
         mw_banner(out, ws, fws)
         return
     b = ws.backing

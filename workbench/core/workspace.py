@@ -62,6 +62,7 @@ class Workspace:
         self.actor = actor
         self._states: dict[str, ControlState] | None = None
         self._table: SampleTable | None = None
+        self.rules_error: str | None = None  # sampling.yaml is bad: the built-in tables rule
         # Control testing: which `effective` claims are backed by tests (see
         # workbench.core.testing.backing). The rule is the readiness ready_fn; its Backing is
         # replaced (never mutated) after each testing change.
@@ -253,7 +254,7 @@ class Workspace:
         """The tables the conclusions follow: the table in force, or the built-in one when
         sampling.yaml is bad (`rules_error` says why; commands that plan tests refuse it)."""
         try:
-            self.rules_error: str | None = None
+            self.rules_error = None
             return self.sample_table()
         except ValidationError as exc:
             self.rules_error = str(exc)
