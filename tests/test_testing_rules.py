@@ -250,6 +250,13 @@ def test_an_automated_control_relies_on_the_itgcs_of_its_system(workspace_factor
     assert c.label == f"unsupported: relies on {erp}'s ITGCs"
     assert any("CM-02" in r for r in c.reasons)
     assert "JE-02" in [n.control_id for n in ws.backed("sox").unsupported]
+    fresh = Workspace(ws.catalog, ws.store, ws.actor)  # incremental ends where a rebuild does
+    assert ws.readiness.to_dict() == fresh.readiness.to_dict()
+    ws.undo()  # the finding goes: JE-02 is backed again, through the refresh of CM-02
+    assert ws.readiness.is_ready("JE-02")
+    ws.mark(["CM-02"], "deficient")  # a status change reaches the dependents too
+    assert not ws.readiness.is_ready("JE-02")
+    assert ws.readiness.to_dict() == Workspace(ws.catalog, ws.store, ws.actor).readiness.to_dict()
 
 
 def test_an_itgc_not_backed_leaves_the_automated_control_unsupported(workspace_factory) -> None:  # type: ignore[no-untyped-def]
