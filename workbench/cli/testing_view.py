@@ -452,6 +452,10 @@ def period_notes(ws: Workspace, period: Period) -> list[tuple[str, str]]:
     from workbench.core.testing import period_warnings
 
     out = [(w, "yellow") for w in period_warnings(period)]
+    if "soc2" in period.frameworks and period.start == period.end:
+        out.append(
+            ("soc2: a Type I date: it backs the design of controls, not their operation", "dim")
+        )
     if len(period.frameworks) > 1:
         problems = joint_problems(period)
         names = " and ".join(period.frameworks)
