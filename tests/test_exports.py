@@ -260,7 +260,7 @@ def test_report_content(report: Report) -> None:
         "unmapped": 1,
         "out_of_scope": 1,
     }
-    assert report.meta.scope_excluded == (("alpha", "OPT"),)
+    assert report.meta.scope_excluded == (("alpha", "OPT", "switched out of scope"),)
     assert report.shared is not None and report.shared.controls == ("C1",)
     c1, c2, c3, c4, c5, c6 = report.controls
     assert (c1.owner, c1.due, c1.notes) == ("Ana Lopez", date(2025, 6, 30), C1_NOTES)

@@ -22,6 +22,7 @@ from . import (
     period_cmd,
     readiness_cmds,
     sampling_cmd,
+    scope_cmd,
     show_cmd,
     testing_cmd,
     undo_cmd,
@@ -32,6 +33,7 @@ from . import (
 COMMAND_MODULES = [
     validate_cmd,
     readiness_cmds,
+    scope_cmd,
     mark_cmd,
     show_cmd,
     evidence_cmd,

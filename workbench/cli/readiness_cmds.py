@@ -123,11 +123,7 @@ def run_status(args: argparse.Namespace) -> int:
                         "lens": r.lens,
                         "database": str(ws.store.path or ""),
                         "head_hash": ws.store.head_hash(),
-                        "scope": {
-                            "excluded": [
-                                {"framework": f, "group": g} for f, g in sorted(r.scope.excluded)
-                            ]
-                        },
+                        "scope": r.scope_dict(),
                         "frameworks": [
                             {
                                 **figures[fw].to_dict(),
@@ -220,9 +216,23 @@ def _print_status(
                 f"serve {a} ({shared.earned_met}/{shared.target_applicable})",
             )
         )
-    excluded = sorted(r.scope.excluded)
+    warned = [req for fw in fws for req in r.requirements(fw) if req.warnings]
+    for req in warned:
+        out.print(
+            Text(
+                f"{req.framework_id} {req.requirement_id} ({req.state}): "
+                + "; ".join(req.warnings),
+                style="yellow",
+            )
+        )
+    excluded = [(f, g, why) for f, g, why in r.out_of_scope_nodes() if f in fws]
     if excluded:
-        out.print(Text("Out of scope: " + ", ".join(f"{f} {g}" for f, g in excluded), style="dim"))
+        out.print(
+            Text(
+                "Out of scope: " + ", ".join(f"{f} {g} ({why})" for f, g, why in excluded),
+                style="dim",
+            )
+        )
     if orphans:
         out.print(
             Text(
@@ -278,6 +288,8 @@ def run_gaps(args: argparse.Namespace) -> int:
                         controls.append(", ")
                     controls.append(c.control_id)
                     controls.append(f" {STATUS_LABELS[c.status]}", style=STATUS_STYLES[c.status])
+                    if not c.primary:
+                        controls.append(" (supporting)", style="dim")
                 table.add_row(
                     g.framework_id,
                     g.requirement_id,

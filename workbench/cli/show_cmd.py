@@ -97,6 +97,8 @@ def _control_dict(control: Control) -> dict[str, Any]:
         "nature": control.nature,
         "key": control.key,
         "owner_role": control.owner_role,
+        "systems": list(control.systems),
+        "covers": list(control.covers),
         "catalog": control.catalog_id,
         "source": str(control.source),
     }
@@ -115,6 +117,7 @@ def _mappings(catalogs: CatalogSet, cid: str) -> list[dict[str, Any]]:
                 "title": node.title if node else "",
                 "relationship": ref.relationship,
                 "rationale": ref.rationale,
+                "role": ref.role,
             }
         )
     return out
@@ -157,6 +160,13 @@ def _print(
         if control.owner_role:
             facts.append(f"owner role {control.owner_role}")
         out.print(Text(" · ".join(facts), style="dim"))
+        for label, ids in (("runs on / uses", control.systems), ("covers (ITGC)", control.covers)):
+            if ids:
+                names = [
+                    f"{sid} ({catalogs.systems[sid].name})" if sid in catalogs.systems else sid
+                    for sid in ids
+                ]
+                out.print(Text(f"{label}: {', '.join(names)}", style="dim"))
 
     out.print()
     out.print(Text("Mappings", style="bold underline"))
@@ -174,6 +184,8 @@ def _print(
             )
             if ref.relationship:
                 line.append(f"  ({ref.relationship})", style="dim")
+            if not ref.primary:
+                line.append("  supporting", style="dim italic")
             out.print(line)
 
     out.print()

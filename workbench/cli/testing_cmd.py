@@ -312,7 +312,7 @@ def run_sample_add(args: argparse.Namespace) -> int:
             (sample.result, style),
             f"; {result.passed} of {result.required} passed",
         )
-        if result.remediated_on is not None:
+        if result.remediation_met:
             line.append(f" after the remediation of {result.remediated_on}")
         out.print(line)
         if sample.evidence_id is not None:
@@ -333,23 +333,33 @@ def run_sample_add(args: argparse.Namespace) -> int:
 def _ready_change(out: Any, ws: Workspace, cid: str, was_ready: bool) -> None:
     from rich.text import Text
 
-    result_reasons = ws.backing.operating_reasons(cid)
+    from .testing_view import label_style
+
     status = ws.readiness.status(cid)
     if ws.readiness.lens != "operating":
-        if ws.backing.operating_backed(cid):
+        why = "; ".join(ws.backing.operating_reasons(cid))
+        if ws.backing.operating_failed(cid):
+            out.print(Text(f"  not effective for the operating lens: {why}", style="red"))
+        elif ws.backing.operating_backed(cid):
             out.print(Text("  backed by tests for the operating lens", style="green"))
         else:
-            why = "; ".join(result_reasons)
             out.print(Text(f"  not yet backed for the operating lens: {why}", style="dim"))
         return
     now = ws.readiness.is_ready(cid)
+    c = ws.backing.conclusion(cid, status, "operating")
     if now and not was_ready:
         out.print(Text(f"  {cid} is now ready in the operating lens (effective, backed)", "green"))
-    elif was_ready and not now:
+        return
+    if was_ready and not now:
         out.print(Text(f"  {cid} is no longer ready in the operating lens", "bold red"))
-    elif status == "effective" and not now:
-        why = "; ".join(result_reasons)
-        out.print(Text(f"  effective, unsupported: {why}", style="yellow"))
+    if not now and (status == "effective" or c.deficient):
+        line = Text("  ")
+        line.append(c.label, style=label_style(c.label))
+        if c.contradicted:
+            line.append(" (contradicts the status effective)", style="bold red")
+        if c.reasons:
+            line.append(": " + "; ".join(c.reasons))
+        out.print(line)
 
 
 @reports_errors

@@ -7,12 +7,19 @@ validate, commit through the store (one transaction), then update readiness incr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from workbench.core.catalog import CatalogSet
-from workbench.core.readiness import LENSES, Readiness, Scope
+from workbench.core.catalog.model import FILER_STATUSES
+from workbench.core.readiness import (
+    FILER_SETTING,
+    LENSES,
+    Readiness,
+    Scope,
+)
 from workbench.core.store import (
     UNCHANGED,
     AuditRecords,
@@ -36,6 +43,7 @@ from workbench.core.testing import (
     FrameworkBacking,
     SampleSize,
     SampleTable,
+    default_table,
     load_sample_table,
     operating_plan,
     period_coverage,
@@ -58,6 +66,7 @@ class Workspace:
         self.actor = actor
         self._states: dict[str, ControlState] | None = None
         self._table: SampleTable | None = None
+        self.rules_error: str | None = None  # sampling.yaml is bad: the built-in tables rule
         # Control testing: which `effective` claims are backed by tests (see
         # workbench.core.testing.backing). The rule is the readiness ready_fn; its Backing is
         # replaced (never mutated) after each testing change.
@@ -70,12 +79,12 @@ class Workspace:
 
     @backing.setter
     def backing(self, value: Backing) -> None:
-        self._rule.backing = value
+        self._rule.swap(value)
 
     def _build(self) -> Readiness:
         settings = self.store.settings()
         statuses = {cid: st.status for cid, st in self.states().items()}
-        self.backing = Backing(self.catalog, self.store.audit_records())
+        self.backing = Backing(self.catalog, self.store.audit_records(), self.rules_table())
         return Readiness(
             self.catalog,
             statuses,
@@ -204,16 +213,29 @@ class Workspace:
         self.readiness.set_lens(lens)
 
     def set_scope(self, framework_id: str, group_id: str, in_scope: bool) -> None:
-        node = self.catalog.frameworks[framework_id].nodes.get(group_id)
+        """Switch an optional group or requirement in or out of scope (a recorded setting)."""
+        fw = self.catalog.frameworks.get(framework_id)
+        node = fw.nodes.get(group_id) if fw is not None else None
         if node is None or not node.optional:
-            raise ValueError(f"{framework_id} {group_id} is not an optional group")
+            raise ValueError(f"{framework_id} {group_id} is not an optional group or requirement")
         key = Scope.setting_key(framework_id, group_id)
         self.store.set_setting(key, "in" if in_scope else "out", actor=self.actor)
-        excluded = set(self.readiness.scope.excluded)
-        excluded.discard((framework_id, group_id))
-        if not in_scope:
-            excluded.add((framework_id, group_id))
-        self.readiness.set_scope(Scope(frozenset(excluded)))
+        self.readiness.set_scope(self.readiness.scope.with_node(framework_id, group_id, in_scope))
+
+    def node_in_scope(self, framework_id: str, node_id: str) -> bool:
+        """Whether an optional node is in scope now (some start out of scope)."""
+        node = self.catalog.frameworks[framework_id].nodes[node_id]
+        return self.readiness.scope.includes(framework_id, node_id, node.default_in)
+
+    def set_filer_status(self, status: str | None) -> None:
+        """Record the SEC filer status (None clears it): requirements that list other filer
+        statuses (SOX 404(b)) leave the scope."""
+        if status is not None and status not in FILER_STATUSES:
+            raise ValidationError(
+                f"unknown filer status {status!r} (valid: {', '.join(FILER_STATUSES)})"
+            )
+        self.store.set_setting(FILER_SETTING, status, actor=self.actor)
+        self.readiness.set_scope(replace(self.readiness.scope, filer_status=status))
 
     def orphans(self) -> list[ControlState]:
         return self.store.orphans(self.catalog)
@@ -221,7 +243,7 @@ class Workspace:
     # -- control testing -----------------------------------------------------------------
     def refresh_testing(self, control_ids: Sequence[str] | None = None) -> None:
         """Re-read the testing records; recompute the given controls (None: all of them)."""
-        self.backing = Backing(self.catalog, self.store.audit_records())
+        self.backing = Backing(self.catalog, self.store.audit_records(), self.rules_table())
         if control_ids is None:
             self.readiness.recompute()
             return
@@ -241,12 +263,30 @@ class Workspace:
             self._table = load_sample_table()
         return self._table
 
+    def rules_table(self) -> SampleTable:
+        """The tables the conclusions follow: the table in force, or the built-in one when
+        sampling.yaml is bad (`rules_error` says why; commands that plan tests refuse it)."""
+        try:
+            self.rules_error = None
+            return self.sample_table()
+        except ValidationError as exc:
+            self.rules_error = str(exc)
+            return default_table()
+
     def sample_size(
-        self, control_id: str, *, risk: str | None = None, population: int | None = None
+        self,
+        control_id: str,
+        *,
+        risk: str | None = None,
+        population: int | None = None,
+        period: Period | None = None,
     ) -> SampleSize:
+        """The table's size for a control (in a period: the larger over the frameworks it
+        serves there, as a joint period must satisfy each)."""
         self.check_controls([control_id])
         ctl = self.catalog.controls[control_id]
-        return self.sample_table().size(ctl.frequency, ctl.nature, risk, population)
+        fws = self.backing.frameworks_in(control_id, period) if period is not None else ()
+        return self.sample_table().size_for(fws, ctl.frequency, ctl.nature, risk, population)
 
     def backed(self, framework_id: str) -> FrameworkBacking:
         """The backed figures of a framework: effective backed / unsupported / not checked,
@@ -355,6 +395,7 @@ class Workspace:
             risk=risk,
             population=population,
             required=required,
+            frameworks=self.backing.frameworks_in(control_id, p),
         )
         test, events = self._writer().plan_operating_test(
             control_id,
@@ -385,7 +426,12 @@ class Workspace:
         plan = None
         if self.backing.operating_test(control_id, p.name) is None:
             ctl = self.catalog.controls[control_id]
-            plan, _size = operating_plan(self.sample_table(), ctl.frequency, ctl.nature)
+            plan, _size = operating_plan(
+                self.sample_table(),
+                ctl.frequency,
+                ctl.nature,
+                frameworks=self.backing.frameworks_in(control_id, p),
+            )
         sample, test = self._writer().add_sample(
             control_id,
             p.name,

@@ -353,7 +353,10 @@ class TestingMixin:
         bad = [fw for fw in fws if not _FRAMEWORK_RE.match(fw)]
         if bad:
             raise ValidationError(f"invalid framework id(s): {', '.join(bad)}")
+        if as_of is None and "sox" in fws:  # SOX speaks as of the fiscal year end
+            as_of = end
         _check_period_dates(start, end, as_of)
+        _check_framework_rules(fws, start, end, as_of)
         with self._write() as conn:
             if _load_period(conn, label) is not None:
                 raise ValidationError(f"a period named {label!r} already exists")
@@ -389,6 +392,7 @@ class TestingMixin:
             new_end = before.end if isinstance(end, Unchanged) else end
             new_as_of = before.as_of if isinstance(as_of, Unchanged) else as_of
             _check_period_dates(new_start, new_end, new_as_of, "; nothing was changed")
+            _check_framework_rules(before.frameworks, new_start, new_end, new_as_of)
             outside = conn.execute(
                 select(test_sample.c.id, test_sample.c.control_id, test_sample.c.occurred_on)
                 .where(test_sample.c.period == before.name)
@@ -928,6 +932,15 @@ def _check_period_dates(start: date, end: date, as_of: date | None, suffix: str 
         raise ValidationError(
             f"the as-of date {as_of} is outside the period ({start} to {end}){suffix}"
         )
+
+
+def _check_framework_rules(
+    frameworks: Sequence[str], start: date, end: date, as_of: date | None
+) -> None:
+    """Each framework's rules for its periods (workbench.core.testing.periods)."""
+    from workbench.core.testing.periods import check_period
+
+    check_period(frameworks, start, end, as_of)
 
 
 def _check_plan(plan: OperatingPlan) -> None:

@@ -480,7 +480,7 @@ class BrowseScreen(Screen[None]):
 
             def change() -> None:
                 for (fw, gid), wanted in result.items():
-                    if self.ws.readiness.scope.includes(fw, gid) != wanted:
+                    if self.ws.node_in_scope(fw, gid) != wanted:
                         self.ws.set_scope(fw, gid, wanted)
 
             def after() -> None:

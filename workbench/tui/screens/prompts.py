@@ -196,7 +196,8 @@ class FilterPrompt(_Modal):
 
 
 class ScopePrompt(_Modal):
-    """Switch optional groups (SOC 2's Availability, Confidentiality, ...) in or out of scope."""
+    """Switch optional parts in or out of scope: SOC 2's categories (Availability,
+    Confidentiality, ...) and the SOX requirements usually outside ICFR."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
@@ -211,7 +212,7 @@ class ScopePrompt(_Modal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Scope", classes="dialog-title")
-            yield Label("Optional categories in scope (Security is always in):", classes="hint")
+            yield Label("Optional parts in scope (SOC 2 Security is always in):", classes="hint")
             for i, (_fw, _gid, label, on) in enumerate(self.groups):
                 yield Checkbox(label, on, id=f"scope-{i}")
             with Horizontal(classes="row buttons"):
