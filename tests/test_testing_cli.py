@@ -187,7 +187,7 @@ def test_a_sample_outside_the_period_is_rejected(cli: Cli, db: Path) -> None:
     r = cli("sample", "add", "C2", "--date", "2026-12-31", "--result", "pass")
     assert r.code == 2
     assert r.err.strip() == (
-        f"workbench: sample date 2026-12-31 is outside period {P} (2027-01-01 to 2027-09-30); "
+        f"workbench: error: sample date 2026-12-31 is outside period {P} (2027-01-01 to 2027-09-30); "
         "nothing was recorded"
     )
     assert _events(db) == before

@@ -51,8 +51,10 @@ COMMAND_MODULES = [
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        from .common import ERROR_PREFIX
+
+        self.print_usage(sys.stderr)  # names the command
+        self.exit(2, f"{ERROR_PREFIX}{message}\n")
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None:
@@ -145,8 +147,9 @@ def _run(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     problem = _unstorable(args)
     if problem:
-        sys.stderr.write(f"workbench: error: {problem}\n")
-        return 2
+        from .common import fail
+
+        return fail(problem)
     args.catalogs = [*args.catalogs, *getattr(args, "command_catalogs", [])]
     handler = getattr(args, "handler", None)
     try:
@@ -165,5 +168,6 @@ def _run(argv: Sequence[str]) -> int:
 
         if not isinstance(exc, StoreError):
             raise
-        sys.stderr.write(f"workbench: error: {exc}\n")
-        return 2
+        from .common import fail
+
+        return fail(exc)

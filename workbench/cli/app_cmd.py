@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-import sys
 
-from .common import db_target, load_catalogs_or_exit, open_workspace
+from .common import db_target, fail, load_catalogs_or_exit, open_workspace
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -39,7 +38,7 @@ def run_app(args: argparse.Namespace) -> int:
         try:
             store.close()
         except Exception as exc:  # the app already reported it; don't end on a traceback
-            sys.stderr.write(f"workbench: {exc}\n")
+            fail(exc)
 
 
 def _run(ws) -> int:  # type: ignore[no-untyped-def]

@@ -7,8 +7,15 @@ import sys
 from datetime import date
 from typing import Any
 
-from .common import CommandError, console, open_workspace, print_json
-from .store_cmds import check_known, date_arg, reports_errors
+from .common import (
+    CommandError,
+    console,
+    date_arg,
+    fail,
+    open_workspace,
+    print_json,
+    reports_errors,
+)
 
 SEVERITY_CHOICES = ("deficiency", "significant_deficiency", "material_weakness")
 STATUS_CHOICES = ("open", "remediating", "remediated", "closed")
@@ -97,8 +104,7 @@ def register(sub: Any) -> None:
 def _usage(parser: argparse.ArgumentParser) -> Any:
     def show(_args: argparse.Namespace) -> int:
         parser.print_usage(sys.stderr)
-        sys.stderr.write("workbench finding: error: choose add or update\n")
-        return 2
+        return fail("choose add or update")
 
     return show
 
@@ -111,7 +117,6 @@ def run_add(args: argparse.Namespace) -> int:
 
     with open_workspace(args) as ws:
         cid = args.control_id.strip()
-        check_known([cid], ws.catalog.controls)
         item = ws.add_finding(
             cid,
             severity=args.severity,

@@ -6,8 +6,15 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .common import CommandError, console, open_workspace, print_json
-from .store_cmds import date_arg, reports_errors
+from .common import (
+    CommandError,
+    console,
+    date_arg,
+    fail,
+    open_workspace,
+    print_json,
+    reports_errors,
+)
 
 if TYPE_CHECKING:
     from workbench.core.store import Period
@@ -90,8 +97,7 @@ def register(sub: Any) -> None:
 def _usage(parser: argparse.ArgumentParser) -> Any:
     def show(_args: argparse.Namespace) -> int:
         parser.print_usage(sys.stderr)
-        sys.stderr.write("workbench period: error: choose add, edit, list, use or show\n")
-        return 2
+        return fail("choose add, edit, list, use or show")
 
     return show
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from workbench.presentation import SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
 
-from .common import bar, console, open_workspace, print_json
+from .common import bar, console, fail, open_workspace, print_json
 
 JSON_SCHEMA = "workbench.status/1"
 
@@ -139,8 +139,7 @@ def run_status(args: argparse.Namespace) -> int:
             else:
                 _print_status(ws, fws, figures, shared, orphans, args.by)
     except CommandError as exc:
-        console(stderr=True).print(f"workbench status: {exc}", markup=False)
-        return exc.code
+        return fail(exc, exc.code)
     if args.fail_under is not None:
         below = [fw for fw, f in figures.items() if f.readiness_pct < args.fail_under]
         if below:
@@ -300,8 +299,7 @@ def run_gaps(args: argparse.Namespace) -> int:
             out.print(table)
             out.print(f"{len(gaps)} requirement(s) not met")
     except CommandError as exc:
-        console(stderr=True).print(f"workbench gaps: {exc}", markup=False)
-        return exc.code
+        return fail(exc, exc.code)
     return 0
 
 

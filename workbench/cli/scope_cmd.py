@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import CommandError, console, open_workspace, print_json
-from .store_cmds import reports_errors
+from .common import CommandError, console, open_workspace, print_json, reports_errors
 
 FILER_CHOICES = ("large_accelerated", "accelerated", "non_accelerated", "emerging_growth")
 

@@ -7,8 +7,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .common import CommandError, console, open_workspace, print_json
-from .store_cmds import check_known, date_arg, reports_errors
+from .common import (
+    CommandError,
+    console,
+    date_arg,
+    fail,
+    open_workspace,
+    print_json,
+    reports_errors,
+)
 
 if TYPE_CHECKING:
     from workbench.core.workspace import Workspace
@@ -146,15 +153,13 @@ def register(sub: Any) -> None:
 def _usage(parser: argparse.ArgumentParser, name: str, choices: str) -> Any:
     def show(_args: argparse.Namespace) -> int:
         parser.print_usage(sys.stderr)
-        sys.stderr.write(f"workbench {name}: error: choose {choices}\n")
-        return 2
+        return fail(f"{name}: choose {choices}")
 
     return show
 
 
 def _control(ws: Workspace, args: argparse.Namespace) -> str:
-    cid = str(args.control_id).strip()
-    check_known([cid], ws.catalog.controls)
+    (cid,) = ws.check_controls([str(args.control_id)])
     return cid
 
 

@@ -165,7 +165,7 @@ def control_detail(out: Console, ws: Workspace, cid: str, period: Period) -> Non
     from rich.table import Table
     from rich.text import Text
 
-    from .store_cmds import status_text
+    from .common import status_text
 
     b = ws.backing
     ctl = ws.catalog.controls[cid]
@@ -481,7 +481,7 @@ def period_overview(out: Console, ws: Workspace, period: Period) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .store_cmds import status_text
+    from .common import status_text
 
     cur = [fw for fw in period.frameworks if ws.backing.records.current.get(fw) == period.name]
     head = Text.assemble(("Period ", "bold"), (period.label, "bold"))

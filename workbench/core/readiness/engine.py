@@ -21,7 +21,7 @@ requirements it maps to and the groups above them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from workbench.core.catalog import CatalogSet, Requirement
@@ -96,6 +96,21 @@ class Scope:
                     (out if value == "out" else into).add((fw, node))
         filer = settings.get(FILER_SETTING)
         return cls(frozenset(out), frozenset(into), filer if filer in FILER_STATUSES else None)
+
+    def with_setting(self, key: str, value: str | None) -> Scope:
+        """This scope after one setting changed (None: removed), read as from_settings does."""
+        if key == FILER_SETTING:
+            return replace(self, filer_status=value if value in FILER_STATUSES else None)
+        fw, _, node = key[len(SCOPE_PREFIX) :].partition(".")
+        if not key.startswith(SCOPE_PREFIX) or not fw or not node:
+            return self
+        pair = {(fw, node)}
+        excluded, included = self.excluded - pair, self.included - pair
+        if value == "out":
+            excluded |= pair
+        elif value == "in":
+            included |= pair
+        return Scope(excluded, included, self.filer_status)
 
     @staticmethod
     def setting_key(framework_id: str, group_id: str) -> str:

@@ -269,7 +269,7 @@ class LazyStore:
 
     def update(
         self,
-        control_id: str,
+        control_ids: Sequence[str] | str,
         *,
         actor: str,
         owner: str | Unchanged | None = UNCHANGED,
@@ -279,7 +279,7 @@ class LazyStore:
         expected_version: int | None = None,
     ) -> list[Event]:
         return self.real().update(
-            control_id,
+            control_ids,
             actor=actor,
             owner=owner,
             due=due,
