@@ -14,27 +14,25 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
 
+from workbench.core import validate
 from workbench.core.browse import Filters
+from workbench.core.store import ValidationError
 from workbench.presentation import STATUS_LABELS
 
 Validator = Callable[[str], str | None]  # returns an error message, or None when valid
 
 
 def parse_date(text: str) -> date | None:
-    """A YYYY-MM-DD date, or None for an empty field. Raises ValueError with a clear message."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+    """A date field: None when empty, else exactly what the CLI accepts (core/validate.py:
+    YYYY-MM-DD, in the range an audit record can mean). Raises ValidationError."""
+    return validate.optional_date(text)
 
 
 def date_error(text: str) -> str | None:
+    """The message for a date field that will be refused, or None."""
     try:
-        parse_date(text)
-    except ValueError as exc:
+        validate.optional_date(text)
+    except ValidationError as exc:
         return str(exc)
     return None
 
@@ -112,7 +110,7 @@ class EvidencePrompt(_Modal):
             try:
                 start = parse_date(self.query_one("#ev-from", Input).value)
                 end = parse_date(self.query_one("#ev-to", Input).value)
-            except ValueError as exc:
+            except ValidationError as exc:
                 error = str(exc)
             if error is None and start and end and end < start:
                 error = "the period ends before it starts"
