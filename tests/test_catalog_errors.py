@@ -151,11 +151,26 @@ CASES: list[tuple[str, str, int, str, str]] = [
         "COSO principle 18 does not exist",
     ),
     (
-        "optional-on-requirement",
-        HEADER + FW.replace("description: d}", "description: d, optional: true}"),
+        # A requirement may be optional (SOX scope); a default scope needs `optional`.
+        "default-scope-without-optional",
+        HEADER + FW.replace("description: d}", "description: d, default_scope: out}"),
         7,
-        "frameworks[0].requirements[1].optional",
-        "only groups can be optional",
+        "frameworks[0].requirements[1].default_scope",
+        "only an optional node has a default scope",
+    ),
+    (
+        "unknown-filer-status",
+        HEADER + FW.replace("description: d}", "description: d, filers: [small]}"),
+        7,
+        "frameworks[0].requirements[1].filers",
+        "expected a non-empty list of: large_accelerated",
+    ),
+    (
+        "unknown-system",
+        HEADER + FW + "controls:\n" + CTL.replace("}", ", systems: [ERP]}"),
+        9,
+        "controls[0].systems[0]",
+        "unknown system 'ERP'",
     ),
     (
         "bad-id",

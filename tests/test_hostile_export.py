@@ -37,7 +37,7 @@ def _export(db: Path, out: str, *extra: str) -> int:
 
 def _refused(capsys: pytest.CaptureFixture[str], *words: str) -> None:
     err = capsys.readouterr().err
-    assert err.startswith("workbench export: cannot write"), err
+    assert err.startswith("workbench: error: cannot write"), err
     assert err.count("\n") == 1 and "Traceback" not in err
     for word in words:
         assert word in err, err

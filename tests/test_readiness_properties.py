@@ -57,7 +57,8 @@ def test_marking_ready_never_lowers_a_figure(world, data) -> None:  # type: igno
 @settings(max_examples=60, deadline=None)
 @given(worlds())
 def test_figures_match_a_naive_reference(world) -> None:  # type: ignore[no-untyped-def]
-    """Counts equal a from-the-definitions recount; N/A never reaches a denominator."""
+    """Counts equal a from-the-definitions recount (primary controls decide a requirement;
+    supporting ones only count for coverage); N/A never reaches a denominator."""
     cat, statuses, lens, scope = world
     r = Readiness(cat, statuses, lens=lens, scope=scope)
     ready_set = {"implemented", "effective"} if lens == "design" else {"effective"}
@@ -70,9 +71,12 @@ def test_figures_match_a_naive_reference(world) -> None:  # type: ignore[no-unty
         expected: dict[str, int] = {}
         controls_in: set[str] = set()
         for req in in_scope_reqs:
-            mapped = cat.controls_for(fw.id, req.id)
+            # Supporting mappings count for coverage, never for the requirement's state.
+            controls_in.update(
+                c for c in cat.controls_for(fw.id, req.id) if statuses[c] != "not_applicable"
+            )
+            mapped = cat.controls_for(fw.id, req.id, "primary")
             m = [c for c in mapped if statuses[c] != "not_applicable"]
-            controls_in.update(m)
             if not mapped:
                 state = "unmapped"
             elif not m:
@@ -109,3 +113,26 @@ def test_incremental_equals_from_scratch(world, changes) -> None:  # type: ignor
         current[cid] = status
     scratch = Readiness(cat, current, lens=lens, scope=scope)
     assert live.to_dict() == scratch.to_dict()
+
+
+@settings(max_examples=40, deadline=None)
+@given(worlds(), st.data())
+def test_a_supporting_control_never_moves_a_requirement(world, data) -> None:  # type: ignore[no-untyped-def]
+    """Whatever a control's status, requirements it only supports keep their state; a
+    deficient one shows as a warning there."""
+    cat, statuses, lens, scope = world
+    supporting = sorted({m.control_id for m in cat.mappings if not m.primary})
+    cid = data.draw(st.sampled_from(supporting))
+    r = Readiness(cat, statuses, lens=lens, scope=scope)
+    only_supported = [
+        m.requirement_key
+        for m in cat.by_control[cid]
+        if not m.primary and cat.role_of(cid, *m.requirement_key) == "supporting"
+    ]
+    before = {k: r.state(*k) for k in only_supported}
+    r.set_status(cid, data.draw(st.sampled_from(STATUSES)))
+    assert {k: r.state(*k) for k in only_supported} == before
+    r.set_status(cid, "deficient")
+    for k in only_supported:
+        if r.state(*k) != "out_of_scope":
+            assert f"supporting control {cid} is deficient" in r.requirement(*k).warnings

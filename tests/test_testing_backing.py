@@ -90,20 +90,28 @@ def test_samples_without_the_status_are_not_ready(ws: Workspace) -> None:
     assert ws.readiness.is_ready("C2")
 
 
-def test_an_open_exception_blocks_and_a_remediated_one_needs_a_fresh_test(ws: Workspace) -> None:
+def test_an_exception_fails_and_only_a_tested_remediation_before_the_as_of_date_cures(
+    ws: Workspace,
+) -> None:
+    """Issue 12 changed this: one exception in a quarterly control means not effective
+    (classified or not, whatever happens to its finding), and a remediation counts only as of a
+    date, once tested with enough samples over the minimum time before that date."""
     _operating(ws)
-    _alpha_period(ws)
+    ws.add_period(P, ["alpha"], date(2027, 1, 1), date(2027, 9, 30), as_of=date(2027, 9, 30))
     ws.mark(["C2"], "effective")
     ws.add_sample("C2", result="pass", occurred_on=date(2027, 1, 20))
     bad, _ = ws.add_sample(
         "C2", result="exception", occurred_on=date(2027, 2, 20), notes="not signed off"
     )
-    ws.add_sample("C2", result="pass", occurred_on=date(2027, 3, 20))
-    # Two passes (enough) but an open, unclassified exception.
+    ws.add_sample("C2", result="pass", occurred_on=date(2027, 5, 20))
+    # Two passes in two quarters (enough), but an exception in a quarterly control.
     assert not ws.readiness.is_ready("C2")
     op = ws.backing.operating("C2", P)
-    assert op.passed == 2 and op.exceptions_open == (bad.id,)
-    assert op.reasons == (f"open exception(s): sample #{bad.id}",)
+    assert op.passed == 2 and op.exceptions_open == (bad.id,) and op.verdict == "not_effective"
+    assert op.reasons == (
+        f"exception(s) #{bad.id} in a quarterly control: it did not operate effectively in the "
+        "period",
+    )
     assert [s.id for s in ws.backed("alpha").unclassified] == [bad.id]
 
     finding = ws.add_finding(
@@ -116,37 +124,46 @@ def test_an_open_exception_blocks_and_a_remediated_one_needs_a_fresh_test(ws: Wo
     ws.update_finding(finding.id, status="remediating")
     assert not ws.readiness.is_ready("C2")
 
-    ws.update_finding(finding.id, status="remediated", remediated_on=date(2027, 4, 1))
+    # Remediated on March 1st: two quarters of operation fit before the as-of date, and two
+    # passed samples (distinct quarters) dated after the remediation are needed.
+    ws.update_finding(finding.id, status="remediated", remediated_on=date(2027, 3, 1))
     op = ws.backing.operating("C2", P)
-    assert op.exceptions_open == () and op.findings_open == ()
-    assert op.passed == 0 and op.not_counted == 2 and op.remediated_on == date(2027, 4, 1)
-    assert op.reasons == ("0 of 2 samples after the remediation of 2027-04-01",)
+    # Not yet shown to work: the exception still counts against the as-of conclusion.
+    assert op.exceptions_open == (bad.id,) and op.findings_open == ()
+    assert op.verdict == "not_effective" and op.remediated_on == date(2027, 3, 1)
+    assert op.remediation == (
+        "remediated on 2027-03-01: needs 2 samples over at least 2 quarters after the "
+        "remediation before 2027-09-30; not met: 1 of 2 passed sample(s) dated after it"
+    )
     assert not ws.readiness.is_ready("C2")
-    ws.add_sample("C2", result="pass", occurred_on=date(2027, 4, 1))  # the same day: too early
+    ws.add_sample("C2", result="pass", occurred_on=date(2027, 3, 1))  # the same day: too early
     assert not ws.readiness.is_ready("C2")
     ws.add_sample("C2", result="pass", ref="undated after")  # undated: cannot show it follows
-    ws.add_sample("C2", result="pass", occurred_on=date(2027, 5, 2))
     assert not ws.readiness.is_ready("C2")
-    ws.add_sample("C2", result="pass", occurred_on=date(2027, 7, 2))
+    ws.add_sample("C2", result="pass", occurred_on=date(2027, 8, 2))
     assert ws.readiness.is_ready("C2")
+    assert ws.backing.operating("C2", P).verdict == "effective"
     _same_as_rebuilt(ws)
 
-    # A new exception after the remediation is open again.
-    ws.add_sample("C2", result="exception", occurred_on=date(2027, 8, 2))
+    # A new exception after the remediation: the deficiency still exists at the as-of date.
+    ws.add_sample("C2", result="exception", occurred_on=date(2027, 8, 20))
     assert not ws.readiness.is_ready("C2")
     _same_as_rebuilt(ws)
 
 
-def test_closing_a_finding_without_remediation_sets_no_cutoff(ws: Workspace) -> None:
+def test_closing_a_finding_is_not_fixing_it(ws: Workspace) -> None:
+    """Issue 12 changed this: closing the finding used to make the control ready again."""
     _operating(ws)
     _alpha_period(ws)
     ws.mark(["C2"], "effective")
     ws.add_sample("C2", result="pass", occurred_on=date(2027, 1, 20))
     bad, _ = ws.add_sample("C2", result="exception", occurred_on=date(2027, 2, 20))
-    ws.add_sample("C2", result="pass", occurred_on=date(2027, 3, 20))
+    ws.add_sample("C2", result="pass", occurred_on=date(2027, 5, 20))
     f = ws.add_finding("C2", severity="deficiency", summary="isolated", samples=[bad.id])
     ws.update_finding(f.id, status="closed", notes="isolated keying slip; sample extended")
-    assert ws.readiness.is_ready("C2")
+    assert not ws.readiness.is_ready("C2")
+    assert ws.backing.operating("C2", P).verdict == "not_effective"
+    assert [x.id for x in ws.backed("alpha").standing] == [f.id]
 
 
 def test_a_shared_control_needs_backing_in_each_current_period(ws: Workspace) -> None:
@@ -195,13 +212,21 @@ def test_design_lens_flags_design_untested_but_counts_it(ws: Workspace) -> None:
     test = ws.record_design_test(
         "C1", performed_on=date(2027, 1, 5), performer="Ana", conclusion="effective"
     )
-    untested = {n.control_id: n.reasons for n in ws.backed("alpha").design_untested}
-    assert untested == {"C2": (f"test of design #{test.id - 1} concluded ineffective",)}
+    # Issue 12 changed this: an ineffective design is not "untested", and the design lens
+    # no longer counts the control as ready (the latest test of design governs both lenses).
+    assert ws.backed("alpha").design_untested == ()
+    ineffective = {n.control_id: n.reasons for n in ws.backed("alpha").design_ineffective}
+    assert ineffective == {
+        "C2": (f"the latest test of design (#{test.id - 1}, 2027-01-05) concluded ineffective",)
+    }
+    assert not ws.readiness.is_ready("C2") and ws.readiness.is_deficient("C2")
+    assert ws.readiness.state("alpha", "A1") == "deficient"
     ws.record_design_test(
         "C2", performed_on=date(2027, 2, 5), performer="Ana", conclusion="effective"
     )
     assert ws.backed("alpha").design_untested == ()
-    assert ws.readiness.is_ready("C2")  # the design lens itself is unchanged
+    assert ws.backed("alpha").design_ineffective == ()
+    assert ws.readiness.is_ready("C2")
 
 
 def test_severity_roll_up_per_framework(ws: Workspace) -> None:
@@ -241,8 +266,18 @@ def test_severity_roll_up_per_framework(ws: Workspace) -> None:
     assert [f.id for f in fb.material_weaknesses] == [mw.id]
     assert fb.to_dict()["material_weakness"] is True
     assert ws.backed("alpha").material_weaknesses == ()
+    # Closing is not fixing: the closed deficiency stays in the period's list.
+    assert ws.backed("alpha").deficiencies == {
+        "material_weakness": 0,
+        "significant_deficiency": 1,
+        "deficiency": 2,
+    }
+    # Issue 12 changed this: a remediation is not the end of a material weakness. Over a period
+    # reported as a whole it stays; as of a date, only once the remediation is tested.
     ws.update_finding(mw.id, status="remediated", remediated_on=date(2027, 6, 1))
-    assert ws.backed("beta").material_weaknesses == ()
+    assert b.severity_counts("beta")["material_weakness"] == 1  # the old Backing
+    assert ws.backing.severity_counts("beta")["material_weakness"] == 0  # no longer open
+    assert [f.id for f in ws.backed("beta").material_weaknesses] == [mw.id]
 
 
 def test_quarters_follow_the_period() -> None:

@@ -187,7 +187,7 @@ def test_a_sample_outside_the_period_is_rejected(cli: Cli, db: Path) -> None:
     r = cli("sample", "add", "C2", "--date", "2026-12-31", "--result", "pass")
     assert r.code == 2
     assert r.err.strip() == (
-        f"workbench: sample date 2026-12-31 is outside period {P} (2027-01-01 to 2027-09-30); "
+        f"workbench: error: sample date 2026-12-31 is outside period {P} (2027-01-01 to 2027-09-30); "
         "nothing was recorded"
     )
     assert _events(db) == before
@@ -303,30 +303,44 @@ def test_a_type_ii_test_end_to_end(cli: Cli, db: Path, tmp_path: Path) -> None:
     assert r.code == 0 and f"finding #1 on C2 in {P}: significant deficiency, open" in r.out
     status = cli("status", "--lens", "operating", "--json").json()
     alpha = status["testing"]["frameworks"][0]
-    assert alpha["unsupported"] == 1 and alpha["findings_open"]["significant_deficiency"] == 1
+    # Issue 12: an exception in a quarterly control is a failure, not missing evidence, and
+    # the `effective` status it contradicts is flagged.
+    assert alpha["unsupported"] == 0 and alpha["contradicted"] == 1
+    assert alpha["findings_open"]["significant_deficiency"] == 1
     r = cli("finding", "update", "1", "--status", "remediated", "--remediated-on", "2027-05-15")
     assert "remediated (remediated 2027-05-15)" in r.out
-    assert "a fresh test is needed: 0 of 2 samples dated after 2027-05-15" in r.out
+    assert f"period {P} is reported as a whole: what was found stays in it" in r.out
     cli("sample", "add", "C2", "--date", "2027-06-30", "--result", "pass", "--ref", "REV-6")
     r = cli("sample", "add", "C2", "--date", "2027-09-30", "--result", "pass", "--ref", "REV-9")
-    assert "2 of 2 passed after the remediation of 2027-05-15" in r.out
-    assert "backed by tests for the operating lens" in r.out
+    assert "not effective for the operating lens" in r.out
 
     shown = cli("test", "show", "C2").out
-    assert "done: 2 of 2 passed after the remediation of 2027-05-15" in shown
     assert "Q1 2027-01-01 to 2027-03-31  covered" in shown
     assert "Q2 2027-04-01 to 2027-06-30  covered" in shown
-    assert "operating lens: ready (effective, backed by tests)" in shown
+    assert "conclusion: not effective" in shown
+    assert "operating lens: not effective (contradicts the status effective)" in shown
     doc = cli("test", "show", "C2", "--json").json()
-    assert doc["operating"]["sufficient"] is True and doc["coverage"]["ok"] is True
+    assert doc["operating"]["sufficient"] is False and doc["coverage"]["ok"] is True
+    assert doc["operating"]["verdict"] == "not_effective"
+    assert doc["conclusions"]["operating"]["contradicted"] is True
     assert [s["result"] for s in doc["samples"]] == ["pass", "exception", "pass", "pass"]
 
+    # Concluded as of a date instead, the remediation counts once it has run long enough
+    # (quarterly: two quarters) before that date; here it has not.
+    assert cli("period", "edit", P, "--as-of", "2027-09-30").code == 0
+    doc = cli("test", "show", "C2", "--json").json()
+    assert doc["operating"]["remediation"] == (
+        "remediated on 2027-05-15: needs 2 samples over at least 2 quarters after the "
+        "remediation before 2027-09-30; not met: operated 2 quarters only by 2027-11-15, after "
+        "the as-of date 2027-09-30"
+    )
     status = cli("status", "--lens", "operating", "--json").json()
     alpha = status["testing"]["frameworks"][0]
-    assert alpha["backed_ids"] == ["C2"] and alpha["findings_open"]["significant_deficiency"] == 0
+    assert alpha["backed_ids"] == [] and alpha["findings_open"]["significant_deficiency"] == 0
+    assert alpha["deficiencies"]["significant_deficiency"] == 1  # it stands at the as-of date
     text = cli("status", "--lens", "operating").out
     assert "Control testing (operating lens)" in text and f"period {P}" in text
-    assert "1 backed by tests" in text
+    assert "effective, contradicted by the tests: C2" in text
 
     r = cli("verify")
     assert r.code == 0 and "OK" in r.out
@@ -335,7 +349,8 @@ def test_a_type_ii_test_end_to_end(cli: Cli, db: Path, tmp_path: Path) -> None:
     assert "finding #1 (significant deficiency, remediated) updated" in history
     period_doc = cli("period", "show", "--json").json()
     row = period_doc["periods"][0]["controls"][0]
-    assert row["control"] == "C2" and row["sufficient"] is True and row["uncovered_quarters"] == []
+    assert row["control"] == "C2" and row["sufficient"] is False
+    assert row["verdict"] == "not_effective" and row["uncovered_quarters"] == []
 
 
 def test_undo_reverts_a_sample(cli: Cli, db: Path) -> None:
@@ -407,12 +422,16 @@ def test_findings_roll_up_by_severity(cli: Cli) -> None:
     assert (
         by_fw["beta"]["material_weakness"] is True and by_fw["alpha"]["material_weakness"] is False
     )
+    assert by_fw["alpha"]["standing"]["deficiency"] == 1  # closing is not fixing (issue 12)
     text = cli("findings").out
     first = text.splitlines()[0]
-    assert first == "Beta: 1 open material weakness (#2 C4)"
-    assert "Beta: 1 material weakness, 1 significant deficiency, 0 deficiencies" in text
+    assert first == "Beta: 1 material weakness (#2 C4)"
+    assert (
+        "Beta: open 1 material weakness, 1 significant deficiency, 0 deficiencies; standing in "
+        "B27: 1 material weakness, 1 significant deficiency, 0 deficiencies"
+    ) in text
     status = cli("status").out
-    assert status.splitlines()[0] == "Beta: 1 open material weakness (#2 C4)"
+    assert status.splitlines()[0] == "Beta: 1 material weakness (#2 C4)"
     r = cli("finding", "update", "2", "--status", "remediated")  # default: today
     assert r.code == 0 and ", today" in r.out
     r = cli("finding", "update", "2")
@@ -458,7 +477,9 @@ def test_sox_material_weakness_means_icfr_is_not_effective(
     )
     assert code == 0 and "ICFR cannot be concluded effective" in out
     code, out = run("status")
-    assert out.splitlines()[0] == "SOX: 1 open material weakness (#1 AC-04): ICFR is not effective"
+    assert out.splitlines()[0] == (
+        "SOX: 1 material weakness as of 2027-12-31 (#1 AC-04): ICFR is not effective"
+    )
     code, out = run("period", "list", "--json")
     assert json.loads(out)["periods"][0]["as_of"] == "2027-12-31"  # SOX: as of the end
 
@@ -505,8 +526,11 @@ def test_exports_include_tests_samples_findings_and_coverage(cli: Cli, tmp_path:
     assert cli("export", "-o", str(out), "--lens", "operating").code == 0
     md = out.read_text()
     assert f"| Audit periods | alpha: {P} (2027-01-01 to 2027-09-30); beta: none |" in md
-    assert "## Control testing" in md and "### Effective, unsupported" in md
-    assert "- `C2`: 1 of 2 samples; open exception(s): sample \\#2; open finding(s): \\#1" in md
+    assert "## Control testing" in md and "### Effective, contradicted by the tests" in md
+    assert (
+        "- `C2`: open finding \\#1 (control deficiency); exception(s) \\#2 in a quarterly "
+        "control: it did not operate effectively in the period"
+    ) in md
     assert "#### Samples" in md and "### Findings" in md and "### Period coverage" in md
     assert "Q2 NOT covered" in md
     doc = json.loads(cli("export", "--format", "json", "-o", "-", "--lens", "operating").out)
@@ -522,7 +546,7 @@ def test_exports_include_tests_samples_findings_and_coverage(cli: Cli, tmp_path:
 
     c2 = next(r for r in csv.DictReader(io.StringIO(csv_text)) if r["control"] == "C2")
     assert (c2["backing"], c2["tests"], c2["open_findings"]) == (
-        "unsupported",
+        "contradicted",
         f"{P}: design passed, 1/2 passed",
         "1",
     )

@@ -28,7 +28,9 @@ EXPECTED = {
     "daily": (20, 30, 40),
     "multiple-daily": (25, 40, 60),
     "per-event": (25, 40, 60),
-    "continuous": (1, 1, 1),
+    # Continuous controls performed by people are sampled like multiple-daily ones; only the
+    # `automated` nature earns a test of one (issue 12: SM-04 and DP-04 are manual).
+    "continuous": (25, 40, 60),
 }
 
 
@@ -43,9 +45,7 @@ def test_size_per_frequency_and_risk(frequency: str, risk: str) -> None:
     size = default_table().size(frequency, "manual", risk)
     assert size.required == want == size.table_size
     assert size.risk == risk and size.frequency == frequency
-    assert f"{frequency} control, {risk} risk: {want} (built-in table)" in size.basis or (
-        frequency == "continuous"
-    )
+    assert f"{frequency} control, {risk} risk: {want} (built-in table)" in size.basis
 
 
 def test_baseline_is_the_low_column_by_default() -> None:
@@ -60,7 +60,7 @@ def test_baseline_is_the_low_column_by_default() -> None:
         "daily": 20,
         "multiple-daily": 25,
         "per-event": 25,
-        "continuous": 1,
+        "continuous": 25,
     }
 
 
@@ -73,9 +73,11 @@ def test_automated_is_a_test_of_one_with_the_itgc_caveat(frequency: str, risk: s
     assert "test of one" in size.basis
 
 
-def test_continuous_counts_as_automated_and_manual_has_no_caveat() -> None:
+def test_only_the_automated_nature_is_a_test_of_one() -> None:
     table = default_table()
-    assert table.size("continuous", "manual").caveat == ITGC_CAVEAT
+    assert table.size("continuous", "manual").caveat is None
+    assert table.size("continuous", "it-dependent-manual").required == 25
+    assert table.size("continuous", "automated").caveat == ITGC_CAVEAT
     assert table.size("daily", "manual").caveat is None
     assert table.size("daily", "it-dependent-manual", "high").required == 40
 
@@ -187,3 +189,40 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_an_empty_file_keeps_the_defaults() -> None:
     table = parse_sample_table("# nothing yet\n", "s.yaml")
     assert table.size("monthly", "manual", "high").required == 5
+
+
+def test_expansion_remediation_and_framework_tables_from_the_file() -> None:
+    table = parse_sample_table(
+        "expanded: {daily: 30}\n"
+        "remediation:\n"
+        "  monthly: {samples: 3, period: 3 months}\n"
+        "  annual: {samples: 1}\n"
+        "frameworks:\n"
+        "  sox: {default_risk: moderate, frequencies: {monthly: {moderate: 4, high: 5}}}\n",
+        "s.yaml",
+    )
+    assert table.expanded_size("daily") == 30
+    assert table.expanded_size("multiple-daily") == 60  # the high-risk size by default
+    assert table.expanded_size("monthly") is None  # tolerates no exception
+    assert table.remediation_rule("monthly", "manual").text == (
+        "3 samples over at least 3 months after the remediation"
+    )
+    assert table.remediation_rule("annual", "manual").text == "tested once after the remediation"
+    assert table.remediation_rule("daily", "automated").samples == 1
+    joint = table.size_for(["soc2", "sox"], "monthly", "manual")
+    assert joint.required == 4 and "sox" in joint.basis
+    assert table.size_for(["soc2"], "monthly", "manual").required == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("expanded: {monthly: 5}\n", "tolerates no exception"),
+        ("remediation: {monthly: {samples: 2, period: two months}}\n", "expected e.g."),
+        ("remediation: {hourly: {samples: 2}}\n", "unknown frequency 'hourly'"),
+        ("frameworks: {sox: {expanded: {daily: 4}}}\n", "unknown key 'frameworks.sox.expanded'"),
+    ],
+)
+def test_bad_rule_tables_are_refused(text: str, message: str) -> None:
+    with pytest.raises(SamplingFileError, match=message):
+        parse_sample_table(text, "s.yaml")

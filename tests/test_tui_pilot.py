@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from rich.console import Console
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.browse import BrowseScreen
@@ -552,6 +552,28 @@ async def test_unsupported_claim_opens_its_test(workspace_factory) -> None:  # t
         expected = unsupported.get_option_at_index(0).id.split("|")[1]
         await pilot.press("enter")
         assert isinstance(app.screen, TestScreen) and app.screen.control_id == expected
+
+
+async def test_contradicted_claims_come_first_on_the_readiness_screen(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12: an `effective` control the tests found failing is listed as contradicted (and
+    the SOC 2 figures speak of deviations and criteria at risk)."""
+    from datetime import date
+
+    ws = workspace_factory()
+    ws.add_period("SOC 2 2027", ["soc2"], date(2027, 1, 1), date(2027, 9, 30))
+    ws.mark(["AC-06"], "effective")
+    ws.add_sample("AC-06", result="exception", occurred_on=date(2027, 3, 4))
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        lst = app.screen.query_one("#unsupported", OptionList)
+        assert lst.get_option_at_index(0).id == "test|AC-06"
+        title = str(app.screen.query_one("#unsupported-title", Label).render())
+        assert "contradicted (1)" in title
+        figures = text_of(app.screen.query_one("#figures-body", Static))
+        assert "contradicted 1" in figures and "deviations: 1 (AC-06)" in figures
+        assert "criteria at risk of a qualified opinion" in figures
+        assert "material weakness" not in figures.split("SOX")[0]
 
 
 async def test_vanished_database_refuses_writes(workspace_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]

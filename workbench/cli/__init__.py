@@ -22,6 +22,7 @@ from . import (
     period_cmd,
     readiness_cmds,
     sampling_cmd,
+    scope_cmd,
     show_cmd,
     testing_cmd,
     undo_cmd,
@@ -32,6 +33,7 @@ from . import (
 COMMAND_MODULES = [
     validate_cmd,
     readiness_cmds,
+    scope_cmd,
     mark_cmd,
     show_cmd,
     evidence_cmd,
@@ -49,8 +51,10 @@ COMMAND_MODULES = [
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        from .common import ERROR_PREFIX
+
+        self.print_usage(sys.stderr)  # names the command
+        self.exit(2, f"{ERROR_PREFIX}{message}\n")
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None:
@@ -143,8 +147,9 @@ def _run(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     problem = _unstorable(args)
     if problem:
-        sys.stderr.write(f"workbench: error: {problem}\n")
-        return 2
+        from .common import fail
+
+        return fail(problem)
     args.catalogs = [*args.catalogs, *getattr(args, "command_catalogs", [])]
     handler = getattr(args, "handler", None)
     try:
@@ -163,5 +168,6 @@ def _run(argv: Sequence[str]) -> int:
 
         if not isinstance(exc, StoreError):
             raise
-        sys.stderr.write(f"workbench: error: {exc}\n")
-        return 2
+        from .common import fail
+
+        return fail(exc)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 
@@ -34,22 +33,20 @@ def run(args: argparse.Namespace) -> int:
     from workbench.core.store import StoreError, resolve_actor
     from workbench.core.workspace import Workspace
 
-    from .common import load_catalogs_or_exit
+    from .common import fail, load_catalogs_or_exit
 
     if args.db:
-        sys.stderr.write(
-            f"workbench demo: error: the demo has its own database ({demo_path()}) and never "
-            f"uses --db; to open {args.db}, run `workbench --db {args.db}`\n"
+        return fail(
+            f"the demo has its own database ({demo_path()}) and never uses --db; "
+            f"to open {args.db}, run `workbench --db {args.db}`"
         )
-        return 2
     catalogs = load_catalogs_or_exit(args)
     path = demo_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         store = open_demo(path, catalogs, reset=args.reset)
     except (StoreError, OSError) as exc:
-        sys.stderr.write(f"workbench demo: {exc}\n")
-        return 2
+        return fail(exc)
     try:
         if args.seed_only:
             print(f"demo database: {path}")

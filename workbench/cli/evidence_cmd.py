@@ -6,8 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .common import console, load_catalogs_or_exit, print_json
-from .store_cmds import actor_of, check_known, date_arg, fmt_at, open_store, reports_errors
+from .common import console, date_arg, fail, fmt_at, open_workspace, print_json, reports_errors
 
 if TYPE_CHECKING:
     from workbench.core.store import Evidence
@@ -75,28 +74,21 @@ def register(sub: Any) -> None:
 def _usage(parser: argparse.ArgumentParser) -> Any:
     def show(_args: argparse.Namespace) -> int:
         parser.print_usage(sys.stderr)
-        sys.stderr.write("workbench evidence: error: choose add, list, check or remove\n")
-        return 2
+        return fail("choose add, list, check or remove")
 
     return show
 
 
 @reports_errors
 def run_add(args: argparse.Namespace) -> int:
-    catalogs = load_catalogs_or_exit(args)
-    cid = args.control_id.strip()
-    check_known([cid], catalogs.controls)
-    actor = actor_of(args)
-    with open_store(args) as store:
-        item = store.add_evidence(
-            cid,
+    with open_workspace(args) as ws:
+        item = ws.add_evidence(
+            args.control_id,
             args.ref,
-            actor=actor,
             title=args.title,
             effective_from=args.effective_from,
             effective_to=args.effective_to,
             kind=args.kind,
-            known=catalogs.controls,
         )
     if args.json:
         print_json({"schema": "workbench.evidence/1", "evidence": [item.to_dict()]})
@@ -116,8 +108,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 @reports_errors
 def run_list(args: argparse.Namespace) -> int:
-    with open_store(args, create=False) as store:
-        items = store.evidence(args.control_id, include_removed=args.all)
+    with open_workspace(args, create=False) as ws:
+        items = ws.evidence(args.control_id, include_removed=args.all)
     if args.json:
         print_json({"schema": "workbench.evidence/1", "evidence": [i.to_dict() for i in items]})
         return 0
@@ -162,8 +154,8 @@ def _table(items: list[Evidence], *, show_removed: bool) -> Any:
 
 @reports_errors
 def run_check(args: argparse.Namespace) -> int:
-    with open_store(args, create=False) as store:
-        results = store.check_evidence(args.control_id)
+    with open_workspace(args, create=False) as ws:
+        results = ws.check_evidence(args.control_id)
     problems = [r for r in results if r.problem]
     if args.json:
         print_json(
@@ -205,9 +197,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 @reports_errors
 def run_remove(args: argparse.Namespace) -> int:
-    actor = actor_of(args)
-    with open_store(args, create=False) as store:
-        events = store.remove_evidence(args.evidence_id, actor=actor)
+    with open_workspace(args, create=False) as ws:
+        events = ws.remove_evidence(args.evidence_id)
     from rich.text import Text
 
     console().print(

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import CommandError, db_target, open_workspace
+from .common import CommandError, db_target, fail, open_workspace
 
 # Kept here (not imported from workbench.core.reports) so `workbench --help` stays fast;
 # tests check that it matches workbench.core.reports.FORMATS.
@@ -49,8 +49,7 @@ def register(sub: Any) -> None:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    sys.stderr.write(f"workbench export: {message}\n")
-    return code
+    return fail(message, code)
 
 
 def _size(n: int) -> str:

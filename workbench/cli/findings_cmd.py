@@ -7,8 +7,15 @@ import sys
 from datetime import date
 from typing import Any
 
-from .common import CommandError, console, open_workspace, print_json
-from .store_cmds import check_known, date_arg, reports_errors
+from .common import (
+    CommandError,
+    console,
+    date_arg,
+    fail,
+    open_workspace,
+    print_json,
+    reports_errors,
+)
 
 SEVERITY_CHOICES = ("deficiency", "significant_deficiency", "material_weakness")
 STATUS_CHOICES = ("open", "remediating", "remediated", "closed")
@@ -97,8 +104,7 @@ def register(sub: Any) -> None:
 def _usage(parser: argparse.ArgumentParser) -> Any:
     def show(_args: argparse.Namespace) -> int:
         parser.print_usage(sys.stderr)
-        sys.stderr.write("workbench finding: error: choose add or update\n")
-        return 2
+        return fail("choose add or update")
 
     return show
 
@@ -111,7 +117,6 @@ def run_add(args: argparse.Namespace) -> int:
 
     with open_workspace(args) as ws:
         cid = args.control_id.strip()
-        check_known([cid], ws.catalog.controls)
         item = ws.add_finding(
             cid,
             severity=args.severity,
@@ -144,12 +149,11 @@ def run_add(args: argparse.Namespace) -> int:
         who = [f"owner {item.owner}" if item.owner else "", f"due {item.due}" if item.due else ""]
         if any(who):
             out.print("  remediation: " + ", ".join(w for w in who if w), markup=False)
-        if item.severity == "material_weakness" and item.is_open:
-            sox = "sox" in ws.catalog.frameworks_of(cid)
+        sox = "sox" in ws.catalog.frameworks_of(cid)
+        if item.severity == "material_weakness" and item.is_open and sox:
             out.print(
                 Text(
-                    "  an open material weakness"
-                    + (": ICFR cannot be concluded effective" if sox else ""),
+                    "  an open material weakness: ICFR cannot be concluded effective",
                     style="bold red",
                 )
             )
@@ -210,15 +214,27 @@ def run_update(args: argparse.Namespace) -> int:
         if item.remediated_on:
             line.append(f" (remediated {item.remediated_on}{', today' if defaulted else ''})")
         out.print(line)
-        if item.status in ("remediated", "closed") and item.remediated_on:
-            op = ws.backing.operating(item.control_id, item.period)
+        if item.status == "closed" and item.remediated_on is None:
             out.print(
                 Text(
-                    f"  a fresh test is needed: {op.passed} of {op.required} samples dated after "
-                    f"{item.remediated_on}",
-                    style="yellow" if op.passed < op.required else "green",
+                    "  closing is not fixing: the finding stays in the period's deficiencies and "
+                    "its exceptions still count",
+                    style="yellow",
                 )
             )
+        if item.status == "remediated" and item.remediated_on:
+            op = ws.backing.operating(item.control_id, item.period)
+            if op.remediation:
+                met = op.remediation_met
+                out.print(Text(f"  {op.remediation}", style="green" if met else "yellow"))
+            else:
+                out.print(
+                    Text(
+                        f"  period {item.period} is reported as a whole: what was found stays in "
+                        "it (the remediation counts for the next period)",
+                        style="yellow",
+                    )
+                )
     return 0
 
 
@@ -239,21 +255,30 @@ def run_list(args: argparse.Namespace) -> int:
             print_json(
                 {
                     "schema": "workbench.findings/1",
-                    "frameworks": [
-                        {
-                            "framework": fw,
-                            "open": ws.backing.severity_counts(fw),
-                            "material_weakness": bool(
-                                ws.backing.findings(
-                                    fw, open_only=True, severity="material_weakness"
-                                )
-                            ),
-                        }
-                        for fw in fws
-                    ],
+                    "frameworks": [_framework_dict(ws, fw) for fw in fws],
                     "findings": [f.to_dict() for f in items],
                 }
             )
             return 0
         findings_overview(console(), ws, fws, items)
     return 0
+
+
+def _framework_dict(ws: Any, fw: str) -> dict[str, Any]:
+    """A framework's findings in its vocabulary (docs/json.md, `findings --json`)."""
+    from workbench.core.testing import DEVIATION_WORDS
+
+    fb = ws.backed(fw)
+    out: dict[str, Any] = {
+        "framework": fw,
+        "vocabulary": fb.vocabulary,
+        "open_total": fb.open_findings,
+    }
+    if fb.vocabulary == DEVIATION_WORDS:
+        out["deviations"] = [d.to_dict() for d in fb.deviations]
+        out["criteria_at_risk"] = list(fb.criteria_at_risk)
+    else:
+        out["open"] = ws.backing.severity_counts(fw)
+        out["standing"] = fb.deficiencies
+        out["material_weakness"] = bool(fb.material_weaknesses)
+    return out

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import console, print_json
-from .store_cmds import history_table, open_store, positive_int, reports_errors, since_arg
+from .common import (
+    console,
+    history_table,
+    open_workspace,
+    positive_int,
+    print_json,
+    reports_errors,
+    since_arg,
+)
 
 
 def register(sub: Any) -> None:
@@ -31,8 +38,8 @@ def register(sub: Any) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    with open_store(args, create=False) as store:
-        events = store.history(args.control_id, since=args.since, limit=args.limit)
+    with open_workspace(args, create=False) as ws:
+        events = ws.store.history(args.control_id, since=args.since, limit=args.limit)
     if args.json:
         print_json({"schema": "workbench.history/1", "events": [ev.to_dict() for ev in events]})
         return 0

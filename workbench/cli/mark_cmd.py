@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import CommandError, console, load_catalogs_or_exit, print_json
-from .store_cmds import actor_of, check_known, date_arg, open_store, reports_errors, status_text
+from .common import (
+    CommandError,
+    console,
+    date_arg,
+    open_workspace,
+    print_json,
+    reports_errors,
+    status_text,
+)
 
 
 def register(sub: Any) -> None:
@@ -55,19 +62,14 @@ def run(args: argparse.Namespace) -> int:
     justification = args.justification
     if status == "not_applicable" and justification is not None and not justification.strip():
         raise CommandError("not_applicable needs a justification: --justification is empty")
-    catalogs = load_catalogs_or_exit(args)
-    check_known(ids, catalogs.controls)
-    actor = actor_of(args)
-    with open_store(args) as store:
-        events = store.mark(
+    with open_workspace(args, control_ids=ids) as ws:
+        events = ws.mark(
             ids,
             status,
-            actor=actor,
             note=args.note,
             owner=args.owner,
             due=args.due,
             justification=args.justification,
-            known=catalogs.controls,
         )
         if args.json:
             print_json(

@@ -6,8 +6,15 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .common import CommandError, console, open_workspace, print_json
-from .store_cmds import date_arg, reports_errors
+from .common import (
+    CommandError,
+    console,
+    date_arg,
+    fail,
+    open_workspace,
+    print_json,
+    reports_errors,
+)
 
 if TYPE_CHECKING:
     from workbench.core.store import Period
@@ -46,7 +53,7 @@ def register(sub: Any) -> None:
         "--as-of",
         type=date_arg,
         metavar="YYYY-MM-DD",
-        help="the as-of date (SOX: the fiscal year end; default for sox: --end)",
+        help="the as-of date (a sox period is concluded as of its end: --end, the default)",
     )
     use = add.add_mutually_exclusive_group()
     use.add_argument("--use", dest="use", action="store_true", default=None)
@@ -90,8 +97,7 @@ def register(sub: Any) -> None:
 def _usage(parser: argparse.ArgumentParser) -> Any:
     def show(_args: argparse.Namespace) -> int:
         parser.print_usage(sys.stderr)
-        sys.stderr.write("workbench period: error: choose add, edit, list, use or show\n")
-        return 2
+        return fail("choose add, edit, list, use or show")
 
     return show
 
@@ -123,11 +129,13 @@ def run_add(args: argparse.Namespace) -> int:
                     "schema": "workbench.period/1",
                     "period": period.to_dict(),
                     "current_for": now_current,
+                    **period_checks(period),
                 }
             )
             return 0
         out = console()
         out.print(Text.assemble("added period ", (period.label, "bold")))
+        _print_notes(out, ws, period)
         if now_current:
             out.print(f"now the current period for {', '.join(now_current)}", markup=False)
         others = [fw for fw in period.frameworks if fw not in now_current]
@@ -157,14 +165,37 @@ def run_edit(args: argparse.Namespace) -> int:
             end=UNCHANGED if args.end is None else args.end,
             as_of=None if args.no_as_of else (UNCHANGED if args.as_of is None else args.as_of),
         )
-    if args.json:
-        print_json(
-            {"schema": "workbench.period/1", "period": period.to_dict(), "changed": bool(events)}
-        )
-        return 0
-    verb = "changed period " if events else "no change to period "
-    console().print(Text.assemble(verb, (period.label, "bold")))
+        if args.json:
+            print_json(
+                {
+                    "schema": "workbench.period/1",
+                    "period": period.to_dict(),
+                    "changed": bool(events),
+                    **period_checks(period),
+                }
+            )
+            return 0
+        verb = "changed period " if events else "no change to period "
+        out = console()
+        out.print(Text.assemble(verb, (period.label, "bold")))
+        _print_notes(out, ws, period)
     return 0
+
+
+def period_checks(period: Period) -> dict[str, Any]:
+    """The `warnings` and `joint_problems` of a period (docs/json.md)."""
+    from workbench.core.testing import joint_problems, period_warnings
+
+    return {"warnings": period_warnings(period), "joint_problems": joint_problems(period)}
+
+
+def _print_notes(out: Any, ws: Workspace, period: Period) -> None:
+    from rich.text import Text
+
+    from .testing_view import period_notes
+
+    for text, style in period_notes(ws, period):
+        out.print(Text(f"  {text}", style=style))
 
 
 @reports_errors
@@ -179,7 +210,8 @@ def run_list(args: argparse.Namespace) -> int:
                 {
                     "schema": "workbench.periods/1",
                     "periods": [
-                        {**p.to_dict(), "current_for": current_for(ws, p)} for p in records.periods
+                        {**p.to_dict(), "current_for": current_for(ws, p), **period_checks(p)}
+                        for p in records.periods
                     ],
                     "current": dict(sorted(records.current.items())),
                 }
@@ -205,6 +237,12 @@ def run_list(args: argparse.Namespace) -> int:
                 str(tests),
             )
         out.print(table)
+        for p in records.periods:
+            from .testing_view import period_notes
+
+            for text, style in period_notes(ws, p):
+                if style != "dim":
+                    out.print(Text(f"{p.name}: {text}", style=style))
     return 0
 
 
@@ -249,6 +287,7 @@ def run_show(args: argparse.Namespace) -> int:
                         {
                             **p.to_dict(),
                             "current_for": current_for(ws, p),
+                            **period_checks(p),
                             "controls": [row.to_dict() for row in period_rows(ws, p)],
                         }
                         for p in periods

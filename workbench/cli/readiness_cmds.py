@@ -7,7 +7,7 @@ from typing import Any
 
 from workbench.presentation import SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
 
-from .common import bar, console, open_workspace, print_json
+from .common import bar, console, fail, open_workspace, print_json
 
 JSON_SCHEMA = "workbench.status/1"
 
@@ -123,11 +123,7 @@ def run_status(args: argparse.Namespace) -> int:
                         "lens": r.lens,
                         "database": str(ws.store.path or ""),
                         "head_hash": ws.store.head_hash(),
-                        "scope": {
-                            "excluded": [
-                                {"framework": f, "group": g} for f, g in sorted(r.scope.excluded)
-                            ]
-                        },
+                        "scope": r.scope_dict(),
                         "frameworks": [
                             {
                                 **figures[fw].to_dict(),
@@ -143,8 +139,7 @@ def run_status(args: argparse.Namespace) -> int:
             else:
                 _print_status(ws, fws, figures, shared, orphans, args.by)
     except CommandError as exc:
-        console(stderr=True).print(f"workbench status: {exc}", markup=False)
-        return exc.code
+        return fail(exc, exc.code)
     if args.fail_under is not None:
         below = [fw for fw, f in figures.items() if f.readiness_pct < args.fail_under]
         if below:
@@ -220,9 +215,23 @@ def _print_status(
                 f"serve {a} ({shared.earned_met}/{shared.target_applicable})",
             )
         )
-    excluded = sorted(r.scope.excluded)
+    warned = [req for fw in fws for req in r.requirements(fw) if req.warnings]
+    for req in warned:
+        out.print(
+            Text(
+                f"{req.framework_id} {req.requirement_id} ({req.state}): "
+                + "; ".join(req.warnings),
+                style="yellow",
+            )
+        )
+    excluded = [(f, g, why) for f, g, why in r.out_of_scope_nodes() if f in fws]
     if excluded:
-        out.print(Text("Out of scope: " + ", ".join(f"{f} {g}" for f, g in excluded), style="dim"))
+        out.print(
+            Text(
+                "Out of scope: " + ", ".join(f"{f} {g} ({why})" for f, g, why in excluded),
+                style="dim",
+            )
+        )
     if orphans:
         out.print(
             Text(
@@ -278,6 +287,8 @@ def run_gaps(args: argparse.Namespace) -> int:
                         controls.append(", ")
                     controls.append(c.control_id)
                     controls.append(f" {STATUS_LABELS[c.status]}", style=STATUS_STYLES[c.status])
+                    if not c.primary:
+                        controls.append(" (supporting)", style="dim")
                 table.add_row(
                     g.framework_id,
                     g.requirement_id,
@@ -288,8 +299,7 @@ def run_gaps(args: argparse.Namespace) -> int:
             out.print(table)
             out.print(f"{len(gaps)} requirement(s) not met")
     except CommandError as exc:
-        console(stderr=True).print(f"workbench gaps: {exc}", markup=False)
-        return exc.code
+        return fail(exc, exc.code)
     return 0
 
 

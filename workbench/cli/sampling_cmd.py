@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import console, print_json
-from .store_cmds import reports_errors
+from .common import console, print_json, reports_errors
 
 
 def register(sub: Any) -> None:
@@ -37,11 +36,12 @@ def run(args: argparse.Namespace) -> int:
     size = None
     if args.control:
         from .common import load_catalogs_or_exit
-        from .store_cmds import check_known
 
         catalogs = load_catalogs_or_exit(args)
         cid = args.control.strip()
-        check_known([cid], catalogs.controls, changing=False)
+        from workbench.core import validate
+
+        validate.check_ids([cid], catalogs.controls, changing=False)
         ctl = catalogs.controls[cid]
         size = table.size(ctl.frequency, ctl.nature, args.risk)
     if args.json:

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.core.text import clip
 
-from .common import CommandError, console, load_catalogs_or_exit, print_json
-from .store_cmds import (
-    check_known,
+from .common import (
+    CommandError,
+    console,
     fmt_at,
     history_table,
-    open_store,
+    open_workspace,
     positive_int,
+    print_json,
     reports_errors,
     status_text,
 )
@@ -46,17 +47,18 @@ def register(sub: Any) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    catalogs = load_catalogs_or_exit(args)
     cid = args.control_id.strip()
-    control = catalogs.controls.get(cid)
-    with open_store(args, create=False) as store:
+    with open_workspace(args, create=False) as ws:
+        catalogs = ws.catalog
+        control = catalogs.controls.get(cid)
+        store = ws.store
         state = store.state(cid)
         items = store.evidence(cid)
         events = store.history(cid, limit=args.history)
         records = store.audit_records().of_control(cid)
-    if control is None and not state.recorded and not items and not events:
-        check_known([cid], catalogs.controls, changing=False)  # raises, naming close matches
-        raise CommandError(f"unknown control ID: {cid}")
+        if control is None and not state.recorded and not items and not events:
+            ws.check_controls([cid], changing=False)  # raises, naming close matches
+            raise CommandError(f"unknown control ID: {cid}")
     mappings = _mappings(catalogs, cid)
     if args.json:
         print_json(
@@ -97,6 +99,8 @@ def _control_dict(control: Control) -> dict[str, Any]:
         "nature": control.nature,
         "key": control.key,
         "owner_role": control.owner_role,
+        "systems": list(control.systems),
+        "covers": list(control.covers),
         "catalog": control.catalog_id,
         "source": str(control.source),
     }
@@ -115,6 +119,7 @@ def _mappings(catalogs: CatalogSet, cid: str) -> list[dict[str, Any]]:
                 "title": node.title if node else "",
                 "relationship": ref.relationship,
                 "rationale": ref.rationale,
+                "role": ref.role,
             }
         )
     return out
@@ -157,6 +162,13 @@ def _print(
         if control.owner_role:
             facts.append(f"owner role {control.owner_role}")
         out.print(Text(" · ".join(facts), style="dim"))
+        for label, ids in (("runs on / uses", control.systems), ("covers (ITGC)", control.covers)):
+            if ids:
+                names = [
+                    f"{sid} ({catalogs.systems[sid].name})" if sid in catalogs.systems else sid
+                    for sid in ids
+                ]
+                out.print(Text(f"{label}: {', '.join(names)}", style="dim"))
 
     out.print()
     out.print(Text("Mappings", style="bold underline"))
@@ -174,6 +186,8 @@ def _print(
             )
             if ref.relationship:
                 line.append(f"  ({ref.relationship})", style="dim")
+            if not ref.primary:
+                line.append("  supporting", style="dim italic")
             out.print(line)
 
     out.print()

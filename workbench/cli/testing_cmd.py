@@ -7,8 +7,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .common import CommandError, console, open_workspace, print_json
-from .store_cmds import check_known, date_arg, reports_errors
+from .common import (
+    CommandError,
+    console,
+    date_arg,
+    fail,
+    open_workspace,
+    print_json,
+    reports_errors,
+)
 
 if TYPE_CHECKING:
     from workbench.core.workspace import Workspace
@@ -146,15 +153,13 @@ def register(sub: Any) -> None:
 def _usage(parser: argparse.ArgumentParser, name: str, choices: str) -> Any:
     def show(_args: argparse.Namespace) -> int:
         parser.print_usage(sys.stderr)
-        sys.stderr.write(f"workbench {name}: error: choose {choices}\n")
-        return 2
+        return fail(f"{name}: choose {choices}")
 
     return show
 
 
 def _control(ws: Workspace, args: argparse.Namespace) -> str:
-    cid = str(args.control_id).strip()
-    check_known([cid], ws.catalog.controls)
+    (cid,) = ws.check_controls([str(args.control_id)])
     return cid
 
 
@@ -312,7 +317,7 @@ def run_sample_add(args: argparse.Namespace) -> int:
             (sample.result, style),
             f"; {result.passed} of {result.required} passed",
         )
-        if result.remediated_on is not None:
+        if result.remediation_met:
             line.append(f" after the remediation of {result.remediated_on}")
         out.print(line)
         if sample.evidence_id is not None:
@@ -333,23 +338,33 @@ def run_sample_add(args: argparse.Namespace) -> int:
 def _ready_change(out: Any, ws: Workspace, cid: str, was_ready: bool) -> None:
     from rich.text import Text
 
-    result_reasons = ws.backing.operating_reasons(cid)
+    from .testing_view import label_style
+
     status = ws.readiness.status(cid)
     if ws.readiness.lens != "operating":
-        if ws.backing.operating_backed(cid):
+        why = "; ".join(ws.backing.operating_reasons(cid))
+        if ws.backing.operating_failed(cid):
+            out.print(Text(f"  not effective for the operating lens: {why}", style="red"))
+        elif ws.backing.operating_backed(cid):
             out.print(Text("  backed by tests for the operating lens", style="green"))
         else:
-            why = "; ".join(result_reasons)
             out.print(Text(f"  not yet backed for the operating lens: {why}", style="dim"))
         return
     now = ws.readiness.is_ready(cid)
+    c = ws.backing.conclusion(cid, status, "operating")
     if now and not was_ready:
         out.print(Text(f"  {cid} is now ready in the operating lens (effective, backed)", "green"))
-    elif was_ready and not now:
+        return
+    if was_ready and not now:
         out.print(Text(f"  {cid} is no longer ready in the operating lens", "bold red"))
-    elif status == "effective" and not now:
-        why = "; ".join(result_reasons)
-        out.print(Text(f"  effective, unsupported: {why}", style="yellow"))
+    if not now and (status == "effective" or c.deficient):
+        line = Text("  ")
+        line.append(c.label, style=label_style(c.label))
+        if c.contradicted:
+            line.append(" (contradicts the status effective)", style="bold red")
+        if c.reasons:
+            line.append(": " + "; ".join(c.reasons))
+        out.print(line)
 
 
 @reports_errors

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.testing.periods import joint_problems
+
 if TYPE_CHECKING:
     from rich.console import Console, Group
     from rich.text import Text
@@ -122,7 +124,7 @@ def control_detail_dict(ws: Workspace, cid: str, period: Period) -> dict[str, An
     test = op.test
     try:
         size: dict[str, Any] | None = ws.sample_size(
-            cid, risk=test.risk if test else None
+            cid, risk=test.risk if test else None, period=period
         ).to_dict()
         table: dict[str, Any] | None = ws.sample_table().to_dict()
     except Exception as exc:  # a bad sampling file: say so, show the rest
@@ -149,6 +151,13 @@ def control_detail_dict(ws: Workspace, cid: str, period: Period) -> dict[str, An
             "design_tested": b.design_tested(cid),
             "operating_backed": b.operating_backed(cid),
         },
+        "conclusions": {
+            lens: b.conclusion(cid, ws.readiness.status(cid), lens).to_dict()
+            for lens in ("operating", "design")
+        },
+        "systems": list(ctl.systems),
+        "covers": list(ctl.covers),
+        "reliance": [{"system": sid, "problem": why} for sid, why in b.reliance_problems(cid)],
     }
 
 
@@ -156,7 +165,7 @@ def control_detail(out: Console, ws: Workspace, cid: str, period: Period) -> Non
     from rich.table import Table
     from rich.text import Text
 
-    from .store_cmds import status_text
+    from .common import status_text
 
     b = ws.backing
     ctl = ws.catalog.controls[cid]
@@ -199,7 +208,9 @@ def control_detail(out: Console, ws: Workspace, cid: str, period: Period) -> Non
         try:
             table = ws.sample_table()
             out.print(Text("  ").append_text(table_row_text(table, ctl.frequency, ctl.nature)))
-            size = table.size(ctl.frequency, ctl.nature, test.risk, test.population)
+            size = table.size_for(
+                b.frameworks_in(cid, period), ctl.frequency, ctl.nature, test.risk, test.population
+            )
             if size.required != op.required:
                 out.print(
                     Text(
@@ -214,11 +225,31 @@ def control_detail(out: Console, ws: Workspace, cid: str, period: Period) -> Non
         except Exception as exc:  # a bad sampling file
             out.print(Text(f"  sampling table: {exc}", style="red"))
         done = Text(f"  done: {op.passed} of {op.required} passed")
-        if op.remediated_on is not None:
+        if op.remediation_met:
             done.append(f" after the remediation of {op.remediated_on}")
         if op.not_counted:
-            done.append(f" ({op.not_counted} earlier or undated not counted)", style="dim")
+            done.append(
+                f" ({op.not_counted} not counted: a repeat of an occurrence, before the "
+                "remediation, or after the as-of date)",
+                style="dim",
+            )
         out.print(done)
+        if op.expanded_to is not None:
+            out.print(
+                Text(
+                    f"  one exception: the sample is expanded to {op.expanded_to} with no "
+                    "further exception",
+                    style="yellow",
+                )
+            )
+        if op.remediation:
+            met = op.remediation_met
+            out.print(Text(f"  {op.remediation}", style="green" if met else "yellow"))
+        verdict = Text("  conclusion: ")
+        verdict.append(op.label, style=VERDICT_STYLES.get(op.verdict, ""))
+        if op.verdict != "effective" and op.reasons:
+            verdict.append(": " + "; ".join(op.reasons), style="dim")
+        out.print(verdict)
         samples = b.samples(test.id)
         if samples:
             tbl = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
@@ -267,31 +298,49 @@ def control_detail(out: Console, ws: Workspace, cid: str, period: Period) -> Non
         out.print(Text("  attached files: unchanged since attached (SHA-256)", style="dim"))
 
     out.print(Text("Readiness", style="bold"))
-    op_line = Text("  operating lens: ")
-    if status == "effective" and b.operating_backed(cid):
-        op_line.append("ready", style="bold green")
-        op_line.append(" (effective, backed by tests)")
-    elif status == "effective":
-        op_line.append("effective, unsupported", style="bold yellow")
-        op_line.append(": " + "; ".join(b.operating_reasons(cid)))
-    else:
-        op_line.append("not ready", style="red")
-        op_line.append(f" (status {status}")
-        if b.checked(cid) and b.operating_backed(cid):
-            op_line.append("; the tests would back it: mark it effective")
-        op_line.append(")")
-    out.print(op_line)
-    d_line = Text("  design lens: ")
-    d_line.append(
-        "ready" if status in ("implemented", "effective") else "not ready",
-        style="green" if status in ("implemented", "effective") else "red",
-    )
-    if b.design_tested(cid):
-        d_line.append(", design tested")
-    else:
-        d_line.append(", design untested", style="yellow")
-        d_line.append(": " + "; ".join(b.design_reasons(cid)), style="dim")
-    out.print(d_line)
+    for sid, why in b.reliance_problems(cid) if b.checked(cid) else []:
+        out.print(Text(f"  relies on {sid}'s ITGCs: {why}", style="yellow"))
+    for lens in ("operating", "design"):
+        concl = b.conclusion(cid, status, lens)
+        line = Text(f"  {lens} lens: ")
+        line.append(concl.label, style=label_style(concl.label))
+        if concl.label == "ready" and lens == "operating" and concl.checked:
+            line.append(" (effective, backed by tests)")
+        if concl.contradicted:
+            line.append(" (contradicts the status effective)", style="bold red")
+        if lens == "design" and concl.ready:
+            if b.design_tested(cid):
+                line.append(", design tested")
+            elif b.checked(cid):
+                line.append(", design untested", style="yellow")
+                line.append(": " + "; ".join(b.design_reasons(cid)), style="dim")
+        if not concl.ready and concl.reasons:
+            line.append(": " + "; ".join(concl.reasons), style="dim")
+        if lens == "operating" and status != "effective" and concl.label == "not ready":
+            line.append(f" (status {status}")
+            if b.checked(cid) and b.operating_backed(cid):
+                line.append("; the tests would back it: mark it effective")
+            line.append(")")
+        out.print(line)
+
+
+VERDICT_STYLES = {
+    "effective": "green",
+    "insufficient": "yellow",
+    "no_test": "yellow",
+    "not_effective": "bold red",
+}
+
+
+def label_style(label: str) -> str:
+    """How a readiness label looks (ready green, failing red, unsupported yellow)."""
+    if label == "ready":
+        return "bold green"
+    if label in ("not effective", "deficient") or label.startswith("design"):
+        return "bold red"
+    if "unsupported" in label:
+        return "bold yellow"
+    return "red"
 
 
 def finding_line(f: Finding, *, indent: str = "", control: bool = False) -> Text:
@@ -335,6 +384,8 @@ class PeriodControlRow:
     findings_open: int
     uncovered: tuple[str, ...]
     coverage_problems: tuple[str, ...]
+    verdict: str = "no_test"
+    tested_once_for_all: bool = False  # joint period: sufficient at the larger sample size
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -344,10 +395,12 @@ class PeriodControlRow:
             "required": self.required,
             "passed": self.passed,
             "sufficient": self.sufficient,
+            "verdict": self.verdict,
             "reasons": list(self.reasons),
             "findings_open": self.findings_open,
             "uncovered_quarters": list(self.uncovered),
             "coverage_problems": list(self.coverage_problems),
+            "tested_once_for_all": self.tested_once_for_all,
         }
 
 
@@ -367,6 +420,13 @@ def period_rows(ws: Workspace, period: Period) -> list[PeriodControlRow]:
         op = b.operating(cid, period.name)
         d = b.design(cid, period.name)
         cov = ws.coverage(cid, period.name)
+        once = False
+        if len(serves) > 1 and op.sufficient and op.test is not None:
+            try:
+                larger = ws.sample_size(cid, risk=op.test.risk, period=period).required
+            except Exception:  # a bad sampling file: not shown as tested once
+                larger = op.required + 1
+            once = op.required >= larger and not joint_problems(period)
         rows.append(
             PeriodControlRow(
                 control_id=cid,
@@ -379,41 +439,83 @@ def period_rows(ws: Workspace, period: Period) -> list[PeriodControlRow]:
                 findings_open=sum(1 for f in b.findings_of(cid, period.name) if f.is_open),
                 uncovered=tuple(q.label for q in cov.uncovered),
                 coverage_problems=tuple(cov.problems),
+                verdict=op.verdict,
+                tested_once_for_all=once,
             )
         )
     return rows
+
+
+def period_notes(ws: Workspace, period: Period) -> list[tuple[str, str]]:
+    """(text, style) lines about a period: unusual lengths, and for a joint period whether a
+    test in it counts once for all its frameworks."""
+    from workbench.core.testing import period_warnings
+
+    out = [(w, "yellow") for w in period_warnings(period)]
+    if "soc2" in period.frameworks and period.start == period.end:
+        out.append(
+            ("soc2: a Type I date: it backs the design of controls, not their operation", "dim")
+        )
+    if len(period.frameworks) > 1:
+        problems = joint_problems(period)
+        names = " and ".join(period.frameworks)
+        if problems:
+            out.append(
+                (
+                    f"joint period: not tested once for {names} until: " + "; ".join(problems),
+                    "yellow",
+                )
+            )
+        else:
+            out.append(
+                (
+                    f"joint period: a test here serves {names} when it meets the larger sample "
+                    "size of their tables",
+                    "dim",
+                )
+            )
+    return out
 
 
 def period_overview(out: Console, ws: Workspace, period: Period) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .store_cmds import status_text
+    from .common import status_text
 
     cur = [fw for fw in period.frameworks if ws.backing.records.current.get(fw) == period.name]
     head = Text.assemble(("Period ", "bold"), (period.label, "bold"))
     if cur:
         head.append(f"  current for {', '.join(cur)}", style="green")
     out.print(head)
+    for text, style in period_notes(ws, period):
+        out.print(Text(f"  {text}", style=style))
     rows = period_rows(ws, period)
     if not rows:
         out.print(Text("  no tests yet and no effective control to back", style="dim"))
         return
+    joint = len(period.frameworks) > 1
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for name in ("control", "status", "design", "samples", "backed", "findings", "uncovered"):
+    names = ["control", "status", "design", "samples", "conclusion", "findings", "uncovered"]
+    for name in [*names, "once for all"] if joint else names:
         table.add_column(name)
+    from workbench.core.testing import VERDICT_LABELS
+
     for r in rows:
         samples = f"{r.passed}/{r.required}" if r.required is not None else "-"
         design_style = {"passed": "green", "ineffective": "bold red"}.get(r.design, "yellow")
-        table.add_row(
+        cells = [
             Text(r.control_id),
             status_text(r.status),
             Text(r.design, style=design_style),
             Text(samples),
-            Text("yes", style="green") if r.sufficient else Text("no", style="yellow"),
+            Text(VERDICT_LABELS[r.verdict], style=VERDICT_STYLES.get(r.verdict, "")),
             Text(str(r.findings_open) if r.findings_open else "", style="red"),
             Text(", ".join(r.uncovered), style="red"),
-        )
+        ]
+        if joint:
+            cells.append(Text("yes", "green") if r.tested_once_for_all else Text("no", "dim"))
+        table.add_row(*cells)
     out.print(table)
 
 
@@ -425,11 +527,9 @@ def findings_overview(out: Console, ws: Workspace, fws: list[str], items: list[F
     from rich.text import Text
 
     mw_banner(out, ws, fws)
-    out.print(Text("Open findings by framework", style="bold"))
+    out.print(Text("Findings by framework", style="bold"))
     for fw in fws:
-        line = Text(f"  {ws.catalog.frameworks[fw].name}: ")
-        line.append_text(severity_counts_text(ws.backing.severity_counts(fw)))
-        out.print(line)
+        out.print(framework_findings_line(ws, fw, indent="  "))
     unclassified = [s for fw in fws for s in ws.backing.unclassified(fw)]
     seen: set[int] = set()
     for s in unclassified:
@@ -451,21 +551,70 @@ def findings_overview(out: Console, ws: Workspace, fws: list[str], items: list[F
         out.print(finding_line(f, indent="  ", control=True))
 
 
-def mw_banner(out: Console, ws: Workspace, fws: list[str]) -> None:
-    """An open material weakness, stated first: for SOX it means ICFR is not effective."""
+def framework_findings_line(ws: Workspace, fw: str, indent: str = "") -> Text:
+    """A framework's findings in its own words: SOX (and others) open findings and those that
+    stand in the current period, by severity; SOC 2 deviations and criteria at risk."""
     from rich.text import Text
 
+    from workbench.core.testing import DEVIATION_WORDS
+
+    fb = ws.backed(fw)
+    line = Text(f"{indent}{ws.catalog.frameworks[fw].name}: ")
+    if fb.vocabulary == DEVIATION_WORDS:
+        n = fb.deviation_count
+        line.append(_plural(n, "deviation"), style="bold yellow" if n else "dim")
+        if fb.deviations:
+            line.append(" in " + ", ".join(d.control_id for d in fb.deviations))
+        line.append("; ")
+        line.append(
+            _plural(fb.open_findings, "open finding"), style="red" if fb.open_findings else "dim"
+        )
+        if fb.criteria_at_risk:
+            line.append("; criteria at risk: ")
+            line.append(", ".join(fb.criteria_at_risk), style="bold red")
+        return line
+    line.append("open ")
+    line.append_text(severity_counts_text(dict(fb.findings_open)))
+    if fb.period is not None:
+        line.append(f"; standing in {fb.period.name}: ")
+        line.append_text(severity_counts_text(fb.deficiencies))
+    return line
+
+
+def mw_banner(out: Console, ws: Workspace, fws: list[str]) -> None:
+    """Stated first: a material weakness that stands (for SOX: ICFR is not effective as of the
+    as-of date); for SOC 2, criteria at risk of a qualified opinion (never a "material
+    weakness" on SOC 2 figures)."""
+    from rich.text import Text
+
+    from workbench.core.testing import DEVIATION_WORDS
+
     for fw in fws:
-        mws = ws.backing.findings(fw, open_only=True, severity="material_weakness")
+        fb = ws.backed(fw)
+        name = ws.catalog.frameworks[fw].name
+        if fb.vocabulary == DEVIATION_WORDS:
+            if fb.criteria_at_risk:
+                where = ", ".join(d.control_id for d in fb.deviations) or "failing controls"
+                out.print(
+                    Text(
+                        f"{name}: criteria at risk of a qualified opinion: "
+                        f"{', '.join(fb.criteria_at_risk)} (deviations in {where})",
+                        style="bold red",
+                    )
+                )
+            continue
+        mws = fb.material_weaknesses
         if not mws:
             continue
-        name = ws.catalog.frameworks[fw].name
         what = ", ".join(f"#{f.id} {f.control_id}" for f in mws)
+        when = ""
+        if fb.period is not None and fb.period.as_of is not None:
+            when = f" as of {fb.period.as_of}"
         verdict = ": ICFR is not effective" if fw == "sox" else ""
         out.print(
             Text(
-                f"{name}: {_plural(len(mws), 'open material weakness', 'open material weaknesses')}"
-                f" ({what}){verdict}",
+                f"{name}: {_plural(len(mws), 'material weakness', 'material weaknesses')}"
+                f"{when} ({what}){verdict}",
                 style="bold red",
             )
         )
@@ -487,6 +636,14 @@ def print_status_testing(out: Console, ws: Workspace, fws: list[str], *, top: bo
     from rich.text import Text
 
     if top:
+        if ws.rules_error:
+            out.print(
+                Text(
+                    f"the sampling settings are invalid, so conclusions use the built-in tables: "
+                    f"{ws.rules_error}",
+                    style="bold yellow",
+                )
+            )
         mw_banner(out, ws, fws)
         return
     b = ws.backing
@@ -518,6 +675,8 @@ def print_status_testing(out: Console, ws: Workspace, fws: list[str], *, top: bo
                 f"{len(fb.unsupported)} unsupported",
                 style="bold yellow" if fb.unsupported else "dim",
             )
+            if fb.contradicted:
+                eff.append(f", {len(fb.contradicted)} contradicted", style="bold red")
             if fb.unchecked:
                 eff.append(f", {len(fb.unchecked)} not checked (no period)", style="dim")
             eff.append(f" of {fb.effective}")
@@ -526,6 +685,20 @@ def print_status_testing(out: Console, ws: Workspace, fws: list[str], *, top: bo
             out.print(eff)
             if fb.unsupported:
                 out.print(_id_list("    effective, unsupported: ", fb.unsupported, "yellow"))
+            if fb.contradicted:
+                out.print(
+                    _id_list(
+                        "    effective, contradicted by the tests: ", fb.contradicted, "bold red"
+                    )
+                )
+        if fb.design_ineffective:
+            out.print(
+                _id_list(
+                    f"    design ineffective ({len(fb.design_ineffective)}): ",
+                    fb.design_ineffective,
+                    "bold red",
+                )
+            )
         if fb.design_untested:
             out.print(
                 _id_list(
@@ -534,9 +707,7 @@ def print_status_testing(out: Console, ws: Workspace, fws: list[str], *, top: bo
                     "dim",
                 )
             )
-        findings = Text("    open findings: ")
-        findings.append_text(severity_counts_text(dict(fb.findings_open)))
-        out.print(findings)
+        out.print(_findings_line(ws, fw))
         if fb.unclassified:
             out.print(
                 Text(
@@ -545,6 +716,16 @@ def print_status_testing(out: Console, ws: Workspace, fws: list[str], *, top: bo
                     style="yellow",
                 )
             )
+
+
+def _findings_line(ws: Workspace, fw: str) -> Text:
+    from rich.text import Text
+
+    line = framework_findings_line(ws, fw)
+    # Under the framework's own heading: drop the repeated name.
+    out = Text("    findings: ")
+    out.append_text(line[len(f"{ws.catalog.frameworks[fw].name}: ") :])
+    return out
 
 
 def _id_list(prefix: str, notes: Any, style: str, limit: int = 12) -> Text:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import console, print_json
-from .store_cmds import actor_of, fmt_at, history_table, open_store, reports_errors
+from .common import console, fmt_at, history_table, open_workspace, print_json, reports_errors
 
 
 def register(sub: Any) -> None:
@@ -31,10 +30,9 @@ def register(sub: Any) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    actor = actor_of(args)
-    with open_store(args, create=False) as store:
-        reverted = store.undo_preview(None if args.anyone else actor)
-        events = store.undo(actor=actor, anyone=args.anyone)
+    with open_workspace(args, create=False) as ws:
+        reverted = ws.undo_preview(anyone=args.anyone)
+        events = ws.undo(anyone=args.anyone)
     if args.json:
         print_json(
             {

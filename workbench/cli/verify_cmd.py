@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import console, print_json
-from .store_cmds import open_store, reports_errors
+from .common import console, open_workspace, print_json, reports_errors
 
 
 def register(sub: Any) -> None:
@@ -39,8 +38,9 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from workbench.core.store import anchors
 
-    with open_store(args, create=False) as store:
-        result = store.verify(anchor=args.expect_head)
+    with open_workspace(args, create=False) as ws:
+        store = ws.store
+        result = ws.verify(anchor=args.expect_head)
         database = store.display_name
         anchor = anchors.check(store.path) if store.path is not None else None
     lost = anchor is not None and anchor.lost and not args.reanchor

@@ -1,7 +1,10 @@
 """A working session: catalogs + store + the live readiness model, kept in step.
 
-The CLI and the TUI both go through this object, so a change always takes the same path:
-validate, commit through the store (one transaction), then update readiness incrementally.
+The only way to change data, for the CLI and the app alike. Every change takes the same path:
+validate (core/validate.py: one message per mistake, wherever it was typed), commit through the
+store (one transaction, one undoable action, whatever the number of controls), then bring the
+live model in step with the events the store returned (`apply`: one function for marks, edits,
+undo, evidence, settings and testing).
 """
 
 from __future__ import annotations
@@ -11,8 +14,16 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.core import validate
 from workbench.core.catalog import CatalogSet
-from workbench.core.readiness import LENSES, Readiness, Scope
+from workbench.core.catalog.model import FILER_STATUSES
+from workbench.core.readiness import (
+    FILER_SETTING,
+    LENSES,
+    Readiness,
+    Scope,
+)
+from workbench.core.status import Status
 from workbench.core.store import (
     UNCHANGED,
     AuditRecords,
@@ -20,14 +31,17 @@ from workbench.core.store import (
     ControlTest,
     Event,
     Evidence,
+    EvidenceCheck,
     Finding,
     Period,
     Sample,
     Unchanged,
-    UnknownControlError,
     ValidationError,
+    VerifyResult,
 )
 from workbench.core.store.evidence import Progress, Resolved, resolve_reference
+from workbench.core.store.format import CONTROL_FIELDS, PERIOD_SETTING_PREFIX, SETTING_PREFIX
+from workbench.core.store.records import format_at, state_from_row
 from workbench.core.store.testing_records import split_testing_field
 from workbench.core.testing import (
     BackedRule,
@@ -36,6 +50,7 @@ from workbench.core.testing import (
     FrameworkBacking,
     SampleSize,
     SampleTable,
+    default_table,
     load_sample_table,
     operating_plan,
     period_coverage,
@@ -57,24 +72,35 @@ class Workspace:
         self.actor = actor
         self._states: dict[str, ControlState] | None = None
         self._table: SampleTable | None = None
+        self.rules_error: str | None = None  # sampling.yaml is bad: the built-in tables rule
         # Control testing: which `effective` claims are backed by tests (see
         # workbench.core.testing.backing). The rule is the readiness ready_fn; its Backing is
         # replaced (never mutated) after each testing change.
         self._rule = BackedRule(Backing(catalog, AuditRecords()))
-        self.readiness = self._build()
+        # Built on first use: a command that only reads the history never pays for it.
+        self._readiness: Readiness | None = None
+
+    @property
+    def readiness(self) -> Readiness:
+        if self._readiness is None:
+            self._readiness = self._build()
+        return self._readiness
 
     @property
     def backing(self) -> Backing:
+        """Which claims the tests back (built with readiness, on first use)."""
+        if self._readiness is None:
+            self._readiness = self._build()
         return self._rule.backing
 
     @backing.setter
     def backing(self, value: Backing) -> None:
-        self._rule.backing = value
+        self._rule.swap(value)
 
     def _build(self) -> Readiness:
         settings = self.store.settings()
         statuses = {cid: st.status for cid, st in self.states().items()}
-        self.backing = Backing(self.catalog, self.store.audit_records())
+        self.backing = Backing(self.catalog, self.store.audit_records(), self.rules_table())
         return Readiness(
             self.catalog,
             statuses,
@@ -87,7 +113,7 @@ class Workspace:
         """Re-read everything from the store (another process changed it)."""
         self._states = None
         self._table = None  # sampling.yaml may have changed too
-        self.readiness = self._build()
+        self._readiness = self._build()
 
     # -- reading -------------------------------------------------------------------------
     def states(self) -> Mapping[str, ControlState]:
@@ -101,16 +127,69 @@ class Workspace:
         found = self.states().get(control_id)
         return found if found is not None else ControlState(control_id)
 
-    def _changed(self, control_ids: Sequence[str]) -> None:
-        if self._states is not None:
-            for cid in control_ids:
-                self._states[cid] = self.store.state(cid)
+    def check_controls(
+        self, control_ids: Sequence[str] | str, *, changing: bool = True
+    ) -> list[str]:
+        """The IDs, checked against the catalogs (UnknownControlError names every unknown one
+        with its close matches)."""
+        return validate.check_ids(control_ids, self.catalog.controls, changing=changing)
 
-    def check_controls(self, control_ids: Sequence[str]) -> None:
-        unknown = tuple(cid for cid in control_ids if cid not in self.catalog.controls)
-        if unknown:
-            plural = "s" if len(unknown) > 1 else ""
-            raise UnknownControlError(f"unknown control id{plural}: {', '.join(unknown)}", unknown)
+    # -- keeping the live model in step ---------------------------------------------------
+    def apply(self, events: Sequence[Event]) -> None:
+        """Bring states, readiness and testing conclusions in step with events the store
+        returned, in order. The events say what was stored (a status as the store normalised
+        it, the version and time of the change), so nothing is taken from the request."""
+        live = self._readiness  # None: not built yet, and it will be built from the store
+        testing: list[str] = []
+        testing_all = False
+        scope = live.scope if live is not None else None
+        versions: dict[str, int] = {}
+        for ev in events:
+            cid = ev.control_id
+            if ev.field in CONTROL_FIELDS and cid is not None:
+                self._apply_state(ev, bump=versions.get(cid) != ev.action)
+                versions[cid] = ev.action
+                if ev.field == "status" and live is not None:
+                    live.set_status(cid, ev.new_value or Status.NOT_STARTED.value)
+            elif ev.field.startswith(SETTING_PREFIX):
+                key = ev.field[len(SETTING_PREFIX) :]
+                if key.startswith(PERIOD_SETTING_PREFIX):
+                    testing_all = True  # the current period of a framework changed
+                elif scope is not None:
+                    scope = scope.with_setting(key, ev.new_value)
+            elif split_testing_field(ev.field) is not None:
+                if cid is None:  # a period: may touch every control
+                    testing_all = True
+                else:
+                    testing.append(cid)
+        if live is None:
+            return
+        if scope is not None and scope != live.scope:
+            live.set_scope(scope)
+        if testing_all:
+            self.refresh_testing()
+        elif testing:
+            self.refresh_testing(testing)
+
+    def _apply_state(self, ev: Event, *, bump: bool) -> None:
+        """One control-field event into the cached state (a new action bumps the version,
+        as the store does once per control per action)."""
+        if self._states is None:
+            return  # not read yet: the next read sees the store
+        assert ev.control_id is not None
+        before = self._states.get(ev.control_id) or ControlState(ev.control_id)
+        row: dict[str, Any] = {name: before.field_value(name) for name in CONTROL_FIELDS}
+        row[ev.field] = ev.new_value
+        row["status"] = row["status"] or Status.NOT_STARTED.value
+        self._states[ev.control_id] = state_from_row(
+            {
+                **row,
+                "control_id": ev.control_id,
+                "updated_at": format_at(ev.at),
+                "updated_by": ev.actor,
+                "version": before.version + (1 if bump else 0),
+            }
+        )
 
     # -- changes -------------------------------------------------------------------------
     def mark(
@@ -124,10 +203,12 @@ class Workspace:
         justification: str | None = None,
         expected_versions: Mapping[str, int] | None = None,
     ) -> list[Event]:
-        self.check_controls(control_ids)
+        """Set the status (and optionally note, owner, due, justification) of the controls:
+        one transaction, one action."""
+        ids = self.check_controls(control_ids)
         events = self.store.mark(
-            control_ids,
-            status,
+            ids,
+            validate.parse_status(status),
             actor=self.actor,
             note=note,
             owner=owner,
@@ -135,15 +216,15 @@ class Workspace:
             justification=justification,
             expected_versions=expected_versions,
         )
-        self._changed(control_ids)
-        for cid in control_ids:
-            self.readiness.set_status(cid, status)
+        self.apply(events)
         return events
 
-    def update(self, control_id: str, **fields: Any) -> list[Event]:
-        self.check_controls([control_id])
-        events = self.store.update(control_id, actor=self.actor, **fields)
-        self._changed([control_id])
+    def update(self, control_ids: Sequence[str] | str, **fields: Any) -> list[Event]:
+        """Edit owner, due, notes or justification of the controls (the status stays): one
+        transaction, one action, so one undo restores every control."""
+        ids = self.check_controls(control_ids)
+        events = self.store.update(ids, actor=self.actor, **fields)
+        self.apply(events)
         return events
 
     def add_evidence(
@@ -155,45 +236,54 @@ class Workspace:
         effective_from: date | None = None,
         effective_to: date | None = None,
         resolved: Resolved | None = None,
+        kind: str | None = None,
     ) -> Evidence:
-        """`resolved`: the reference already resolved and hashed (resolve_evidence)."""
-        self.check_controls([control_id])
-        return self.store.add_evidence(
-            control_id,
+        """`resolved`: the reference already resolved and hashed (resolve_evidence); `kind`
+        forces "file", "url" or "note" (otherwise it is detected)."""
+        (cid,) = self.check_controls([control_id])
+        item = self._writer().add_evidence(
+            cid,
             ref,
             actor=self.actor,
             title=title,
             effective_from=effective_from,
             effective_to=effective_to,
             resolved=resolved,
+            kind=kind,
         )
+        return item
+
+    def evidence(
+        self, control_id: str | None = None, *, include_removed: bool = False
+    ) -> list[Evidence]:
+        return self._writer().evidence(control_id, include_removed=include_removed)
+
+    def check_evidence(self, control_id: str | None = None) -> list[EvidenceCheck]:
+        """Each attached file against its fingerprint: ok, missing, changed or unreadable."""
+        return self._writer().check_evidence(control_id)
+
+    def verify(self, anchor: str | None = None) -> VerifyResult:
+        return self._writer().verify(anchor=anchor)
+
+    def undo_preview(self, *, anyone: bool = False) -> list[Event]:
+        """The events `undo` would revert (this actor's last action, or anyone's)."""
+        return self._writer().undo_preview(None if anyone else self.actor)
+
+    def remove_evidence(self, evidence_id: int) -> list[Event]:
+        events = self._writer().remove_evidence(evidence_id, actor=self.actor)
+        self.apply(events)
+        return events
 
     def resolve_evidence(self, ref: str, progress: Progress | None = None) -> Resolved:
         """Decide what an evidence reference is and hash a file (slow for a big one: the app
         calls this off its UI thread). Raises ValidationError."""
         return resolve_reference(ref, database=self.store.path, progress=progress)
 
-    def undo(self) -> list[Event]:
-        events = self.store.undo(actor=self.actor)
-        self._changed(sorted({e.control_id for e in events if e.control_id}))
-        self._apply_events(events)
+    def undo(self, *, anyone: bool = False) -> list[Event]:
+        """Revert this actor's last action (anyone's with `anyone`) with new events."""
+        events = self.store.undo(actor=self.actor, anyone=anyone)
+        self.apply(events)
         return events
-
-    def _apply_events(self, events: Sequence[Event]) -> None:
-        testing: list[str] = []
-        for ev in events:
-            if ev.field == "status" and ev.control_id:
-                self.readiness.set_status(ev.control_id, ev.new_value or "not_started")
-            elif ev.field.startswith("setting:"):
-                self.reload()
-                return
-            elif split_testing_field(ev.field) is not None:
-                if ev.control_id is None:  # a period: may touch every control
-                    self.refresh_testing()
-                    return
-                testing.append(ev.control_id)
-        if testing:
-            self.refresh_testing(testing)
 
     def set_lens(self, lens: str) -> None:
         """Look through another lens (this session only; nothing is written)."""
@@ -203,16 +293,27 @@ class Workspace:
         self.readiness.set_lens(lens)
 
     def set_scope(self, framework_id: str, group_id: str, in_scope: bool) -> None:
-        node = self.catalog.frameworks[framework_id].nodes.get(group_id)
+        """Switch an optional group or requirement in or out of scope (a recorded setting)."""
+        fw = self.catalog.frameworks.get(framework_id)
+        node = fw.nodes.get(group_id) if fw is not None else None
         if node is None or not node.optional:
-            raise ValueError(f"{framework_id} {group_id} is not an optional group")
+            raise ValueError(f"{framework_id} {group_id} is not an optional group or requirement")
         key = Scope.setting_key(framework_id, group_id)
-        self.store.set_setting(key, "in" if in_scope else "out", actor=self.actor)
-        excluded = set(self.readiness.scope.excluded)
-        excluded.discard((framework_id, group_id))
-        if not in_scope:
-            excluded.add((framework_id, group_id))
-        self.readiness.set_scope(Scope(frozenset(excluded)))
+        self.apply(self.store.set_setting(key, "in" if in_scope else "out", actor=self.actor))
+
+    def node_in_scope(self, framework_id: str, node_id: str) -> bool:
+        """Whether an optional node is in scope now (some start out of scope)."""
+        node = self.catalog.frameworks[framework_id].nodes[node_id]
+        return self.readiness.scope.includes(framework_id, node_id, node.default_in)
+
+    def set_filer_status(self, status: str | None) -> None:
+        """Record the SEC filer status (None clears it): requirements that list other filer
+        statuses (SOX 404(b)) leave the scope."""
+        if status is not None and status not in FILER_STATUSES:
+            raise ValidationError(
+                f"unknown filer status {status!r} (valid: {', '.join(FILER_STATUSES)})"
+            )
+        self.apply(self.store.set_setting(FILER_SETTING, status, actor=self.actor))
 
     def orphans(self) -> list[ControlState]:
         return self.store.orphans(self.catalog)
@@ -220,7 +321,7 @@ class Workspace:
     # -- control testing -----------------------------------------------------------------
     def refresh_testing(self, control_ids: Sequence[str] | None = None) -> None:
         """Re-read the testing records; recompute the given controls (None: all of them)."""
-        self.backing = Backing(self.catalog, self.store.audit_records())
+        self.backing = Backing(self.catalog, self.store.audit_records(), self.rules_table())
         if control_ids is None:
             self.readiness.recompute()
             return
@@ -238,12 +339,30 @@ class Workspace:
             self._table = load_sample_table()
         return self._table
 
+    def rules_table(self) -> SampleTable:
+        """The tables the conclusions follow: the table in force, or the built-in one when
+        sampling.yaml is bad (`rules_error` says why; commands that plan tests refuse it)."""
+        try:
+            self.rules_error = None
+            return self.sample_table()
+        except ValidationError as exc:
+            self.rules_error = str(exc)
+            return default_table()
+
     def sample_size(
-        self, control_id: str, *, risk: str | None = None, population: int | None = None
+        self,
+        control_id: str,
+        *,
+        risk: str | None = None,
+        population: int | None = None,
+        period: Period | None = None,
     ) -> SampleSize:
+        """The table's size for a control (in a period: the larger over the frameworks it
+        serves there, as a joint period must satisfy each)."""
         self.check_controls([control_id])
         ctl = self.catalog.controls[control_id]
-        return self.sample_table().size(ctl.frequency, ctl.nature, risk, population)
+        fws = self.backing.frameworks_in(control_id, period) if period is not None else ()
+        return self.sample_table().size_for(fws, ctl.frequency, ctl.nature, risk, population)
 
     def backed(self, framework_id: str) -> FrameworkBacking:
         """The backed figures of a framework: effective backed / unsupported / not checked,
@@ -352,6 +471,7 @@ class Workspace:
             risk=risk,
             population=population,
             required=required,
+            frameworks=self.backing.frameworks_in(control_id, p),
         )
         test, events = self._writer().plan_operating_test(
             control_id,
@@ -382,7 +502,12 @@ class Workspace:
         plan = None
         if self.backing.operating_test(control_id, p.name) is None:
             ctl = self.catalog.controls[control_id]
-            plan, _size = operating_plan(self.sample_table(), ctl.frequency, ctl.nature)
+            plan, _size = operating_plan(
+                self.sample_table(),
+                ctl.frequency,
+                ctl.nature,
+                frameworks=self.backing.frameworks_in(control_id, p),
+            )
         sample, test = self._writer().add_sample(
             control_id,
             p.name,

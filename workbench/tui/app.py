@@ -309,7 +309,12 @@ class WorkbenchApp(App[None]):
     def scope_choices(self) -> list[tuple[str, str, str, bool]]:
         r = self.workspace.readiness
         return [
-            (fw.id, node.id, f"{fw.name}: {node.title}", r.scope.includes(fw.id, node.id))
+            (
+                fw.id,
+                node.id,
+                f"{fw.name}: {node.title}",
+                r.scope.includes(fw.id, node.id, node.default_in),
+            )
             for fw in self.workspace.catalog.frameworks.values()
             for node in fw.walk()
             if node.optional

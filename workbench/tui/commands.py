@@ -298,7 +298,7 @@ TESTING_COMMANDS: tuple[Command, ...] = (
         "remediate",
         "Remediated",
         "finding: mark remediated",
-        "Mark the latest open finding remediated (a fresh test is then needed)",
+        "Mark the latest open finding remediated (it counts once retested before the as-of date)",
     ),
     Command(
         "P",

@@ -15,10 +15,14 @@ from .fastyaml import Unsupported, fast_load
 from .gcpause import gc_paused
 from .model import (
     CONTROL_TYPES,
+    FILER_STATUSES,
     FREQUENCIES,
     NATURES,
     NODE_KINDS,
+    PRIMARY,
     RELATIONSHIPS,
+    SUPPORTING,
+    SYSTEM_KINDS,
     CatalogInfo,
     CatalogSet,
     Control,
@@ -26,6 +30,7 @@ from .model import (
     MappingRef,
     Requirement,
     Source,
+    System,
 )
 from .problems import CatalogError, Problem
 from .yamlsrc import DuplicateKeyError, LList, line_of, load_yaml
@@ -80,7 +85,9 @@ NODE_FIELDS = Specs(
         "description": Spec("str"),
         "parent": Spec("str"),
         "optional": Spec("bool"),
+        "default_scope": Spec("str", choices=("in", "out")),
         "coso": Spec("int"),
+        "filers": Spec("list"),
     }
 )
 CONTROL_FIELDS = Specs(
@@ -94,15 +101,29 @@ CONTROL_FIELDS = Specs(
         "nature": Spec("str", True, choices=NATURES),
         "key": Spec("bool"),
         "owner_role": Spec("str"),
+        "systems": Spec("list"),
+        "covers": Spec("list"),
         "satisfies": Spec("map"),
+        "supports": Spec("map"),
     }
 )
 MAPPING_FIELDS = Specs(
     {
         "control": Spec("str", True),
-        "satisfies": Spec("map", True),
+        "satisfies": Spec("map"),
+        "supports": Spec("map"),
     }
 )
+SYSTEM_FIELDS = Specs(
+    {
+        "id": Spec("str", True, pattern=ITEM_ID_RE, what="letters, digits, '.', '-' or '_'"),
+        "name": Spec("str", True),
+        "kind": Spec("str", True, choices=SYSTEM_KINDS),
+        "description": Spec("str"),
+    }
+)
+# The two blocks that map a control to requirements, and the role each gives its mappings.
+MAPPING_BLOCKS: tuple[tuple[str, str], ...] = (("satisfies", PRIMARY), ("supports", SUPPORTING))
 REF_FIELDS = Specs(
     {
         "id": Spec("str", True),
@@ -114,6 +135,7 @@ TOP_FIELDS = Specs(
     {
         "catalog": Spec("map", True),
         "frameworks": Spec("list"),
+        "systems": Spec("list"),
         "controls": Spec("list"),
         "mappings": Spec("list"),
     }
@@ -138,8 +160,13 @@ class _File:
         default_factory=list
     )
     controls: list[tuple[dict[str, Any], Source]] = field(default_factory=list)
-    # (control, framework, requirement, relationship, rationale, line, list path, index)
-    refs: list[tuple[str, str, str, str | None, str, int, str, int]] = field(default_factory=list)
+    systems: list[tuple[dict[str, Any], Source]] = field(default_factory=list)
+    # (control, system id, line, path, field): every `systems`/`covers` entry, checked at merge
+    system_refs: list[tuple[str, str, int, str]] = field(default_factory=list)
+    # (control, framework, requirement, relationship, rationale, line, list path, index, role)
+    refs: list[tuple[str, str, str, str | None, str, int, str, int, str]] = field(
+        default_factory=list
+    )
     mapping_controls: list[tuple[str, Source, str]] = field(default_factory=list)
 
     def add(self, line: int, path: str, message: str) -> None:
@@ -289,20 +316,46 @@ def _read_file(path: Path, display: str) -> _File:
             )
     for _, raw, line, p in _items(f, top.get("frameworks"), "frameworks"):
         _read_framework(f, raw, line, p)
+    for _, raw, line, p in _items(f, top.get("systems"), "systems"):
+        sysd = _fields(f, raw, p, line, SYSTEM_FIELDS)
+        if {"id", "name", "kind"} <= sysd.keys():
+            f.systems.append((sysd, Source(display, line)))
     for _, raw, line, p in _items(f, top.get("controls"), "controls"):
         ctl = _fields(f, raw, p, line, CONTROL_FIELDS)
         if "id" in ctl:
             src = Source(display, line)
+            for key in ("systems", "covers"):
+                if key in ctl:
+                    ctl[key] = _id_list(f, ctl["id"], raw[key], f"{p}.{key}", raw, key)
             f.controls.append((ctl, src))
-            if "satisfies" in ctl:
-                _read_satisfies(f, ctl["id"], raw["satisfies"], f"{p}.satisfies", raw)
+            for key, role in MAPPING_BLOCKS:
+                if key in ctl:
+                    _read_satisfies(f, ctl["id"], raw[key], f"{p}.{key}", raw, role, key)
     for _, raw, line, p in _items(f, top.get("mappings"), "mappings"):
         mp = _fields(f, raw, p, line, MAPPING_FIELDS)
         if "control" in mp:
             f.mapping_controls.append((mp["control"], Source(display, line), f"{p}.control"))
-            if "satisfies" in mp:
-                _read_satisfies(f, mp["control"], raw["satisfies"], f"{p}.satisfies", raw)
+            if isinstance(raw, dict) and not any(k in raw for k, _ in MAPPING_BLOCKS):
+                f.add(line, f"{p}.satisfies", "required field is missing (or give supports)")
+            for key, role in MAPPING_BLOCKS:
+                if key in mp:
+                    _read_satisfies(f, mp["control"], raw[key], f"{p}.{key}", raw, role, key)
     return f
+
+
+def _id_list(f: _File, owner_id: str, raw: Any, path: str, owner: Any, key: str) -> tuple[str, ...]:
+    """A list of system ids (checked against the inventory when the files are merged)."""
+    out: list[str] = []
+    lines = raw.item_lines if isinstance(raw, LList) else []
+    default_line = line_of(owner, key, 1)
+    for idx, item in enumerate(raw):
+        at = lines[idx] if idx < len(lines) else default_line
+        if not isinstance(item, str) or not item.strip():
+            f.add(at, f"{path}[{idx}]", f"expected a system id, found {_describe(item)}")
+            continue
+        f.system_refs.append((owner_id, item, at, f"{path}[{idx}]"))
+        out.append(item)
+    return tuple(dict.fromkeys(out))
 
 
 def _read_framework(f: _File, raw: Any, line: int, path: str) -> None:
@@ -320,12 +373,22 @@ def _read_framework(f: _File, raw: Any, line: int, path: str) -> None:
         kind = node.get("kind", "requirement")
         if kind == "requirement" and "description" not in node and "description" not in node_raw:
             f.add(node_line, f"{p}.description", "required field is missing")
-        if node.get("optional") and kind != "group":
+        if "default_scope" in node and not node.get("optional"):
             f.add(
-                line_of(node_raw, "optional", node_line),
-                f"{p}.optional",
-                "only groups can be optional",
+                line_of(node_raw, "default_scope", node_line),
+                f"{p}.default_scope",
+                "only an optional node has a default scope (add optional: true)",
             )
+        if "filers" in node:
+            filers = node["filers"]
+            bad = [x for x in filers if x not in FILER_STATUSES]
+            if bad or not filers:
+                f.add(
+                    line_of(node_raw, "filers", node_line),
+                    f"{p}.filers",
+                    f"expected a non-empty list of: {', '.join(FILER_STATUSES)}",
+                )
+                node.pop("filers")
         coso = node.get("coso")
         if coso is not None and not 1 <= coso <= 17:
             f.add(
@@ -341,8 +404,16 @@ def _read_framework(f: _File, raw: Any, line: int, path: str) -> None:
     f.frameworks.append((fw, nodes, Source(f.name, line)))
 
 
-def _read_satisfies(f: _File, control_id: str, raw: Any, path: str, owner: Any) -> None:
-    line = line_of(owner, "satisfies", 1)
+def _read_satisfies(
+    f: _File,
+    control_id: str,
+    raw: Any,
+    path: str,
+    owner: Any,
+    role: str = PRIMARY,
+    key: str = "satisfies",
+) -> None:
+    line = line_of(owner, key, 1)
     if not isinstance(raw, dict):
         return
     for fw_id, refs in raw.items():
@@ -361,7 +432,7 @@ def _read_satisfies(f: _File, control_id: str, raw: Any, path: str, owner: Any) 
                 if not ref.strip():
                     f.add(ref_line, f"{fw_path}[{idx}]", "must not be empty")
                     continue
-                f.refs.append((control_id, fw_key, ref, None, "", ref_line, fw_path, idx))
+                f.refs.append((control_id, fw_key, ref, None, "", ref_line, fw_path, idx, role))
             elif isinstance(ref, dict):
                 entry = _fields(f, ref, f"{fw_path}[{idx}]", ref_line, REF_FIELDS)
                 if "id" in entry:
@@ -375,6 +446,7 @@ def _read_satisfies(f: _File, control_id: str, raw: Any, path: str, owner: Any) 
                             ref_line,
                             fw_path,
                             idx,
+                            role,
                         )
                     )
             else:
@@ -423,6 +495,28 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
             built = _build_framework(f, fw, nodes, src, problems)
             frameworks[built.id] = built
 
+    systems: dict[str, System] = {}
+    check_sys = dup_checker("system")
+    for f in files:
+        cat_id = f.info.id if f.info else f.name
+        for sysd, src in f.systems:
+            if check_sys(sysd["id"], src, f"systems[{sysd['id']}].id"):
+                systems[sysd["id"]] = System(
+                    sysd["id"],
+                    sysd["name"],
+                    sysd["kind"],
+                    sysd.get("description", ""),
+                    cat_id,
+                    src,
+                )
+    for f in files:
+        for _cid, sid, line, path in f.system_refs:
+            if sid not in systems:
+                known = ", ".join(sorted(systems)) or "none: add a systems: list"
+                problems.append(
+                    Problem(f.name, line, path, f"unknown system {sid!r} (known: {known})")
+                )
+
     controls: dict[str, Control] = {}
     check_ctl = dup_checker("control")
     for f in files:
@@ -444,6 +538,8 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
                 owner_role=ctl.get("owner_role", ""),
                 catalog_id=cat_id,
                 source=src,
+                systems=ctl.get("systems", ()),
+                covers=ctl.get("covers", ()),
             )
 
     defined_ids = {cid for f in files for ctl, _ in f.controls for cid in [ctl["id"]]}
@@ -456,7 +552,7 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
     seen_maps: dict[tuple[str, str, str], tuple[str, int]] = {}
     for f in files:
         name = f.name
-        for cid, fw_id, rid, relationship, rationale, line, list_path, idx in f.refs:
+        for cid, fw_id, rid, relationship, rationale, line, list_path, idx, role in f.refs:
             fw_obj = frameworks.get(fw_id)
             if fw_obj is None:
                 known = ", ".join(sorted(frameworks)) or "none"
@@ -501,12 +597,12 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
             seen_maps[mkey] = (name, line)
             if cid in controls:
                 mappings.append(
-                    MappingRef(cid, fw_id, rid, relationship, rationale, Source(name, line))
+                    MappingRef(cid, fw_id, rid, relationship, rationale, Source(name, line), role)
                 )
 
     if problems:
         raise CatalogError(problems)
-    return CatalogSet.build(tuple(catalogs), frameworks, controls, tuple(mappings))
+    return CatalogSet.build(tuple(catalogs), frameworks, controls, tuple(mappings), systems)
 
 
 def _build_framework(
@@ -599,6 +695,8 @@ def _build_framework(
             coso=node.get("coso"),
             children=tuple(children[nid]),
             source=Source(f.name, node["_line"]),
+            default_in=node.get("default_scope", "in") == "in",
+            filers=tuple(node.get("filers", ())),
         )
     return Framework(
         id=fw_id,

@@ -22,6 +22,28 @@ CONTROL_TYPES: tuple[str, ...] = ("preventive", "detective", "corrective")
 NATURES: tuple[str, ...] = ("manual", "automated", "it-dependent-manual")
 RELATIONSHIPS: tuple[str, ...] = ("equal", "subset", "superset", "intersect")
 NODE_KINDS: tuple[str, ...] = ("group", "requirement")
+# A mapping is primary (the control answers the requirement: it decides "met") or supporting
+# (it adds evidence, never blocks "met"; a deficient one is a warning on the requirement).
+PRIMARY = "primary"
+SUPPORTING = "supporting"
+ROLES: tuple[str, ...] = (PRIMARY, SUPPORTING)
+SYSTEM_KINDS: tuple[str, ...] = (
+    "application",
+    "database",
+    "infrastructure",
+    "spreadsheet",
+    "report",
+)
+# Systems whose output a manual control relies on (information produced by the entity, or an
+# end-user computing tool): such a control depends on the ITGCs over them, like an automated one.
+INFORMATION_KINDS: frozenset[str] = frozenset({"report", "spreadsheet"})
+# SEC filer statuses (Exchange Act Rule 12b-2; emerging growth company: JOBS Act 2012).
+FILER_STATUSES: tuple[str, ...] = (
+    "large_accelerated",
+    "accelerated",
+    "non_accelerated",
+    "emerging_growth",
+)
 
 
 class _FastPickle:
@@ -70,6 +92,8 @@ class Requirement(_FastPickle):
     coso: int | None
     children: tuple[str, ...]
     source: Source
+    default_in: bool  # an optional node: in scope until switched out (False: the reverse)
+    filers: tuple[str, ...]  # applies only to these filer statuses (empty: to every one)
 
     @property
     def is_group(self) -> bool:
@@ -150,11 +174,30 @@ class Control(_FastPickle):
     owner_role: str
     catalog_id: str
     source: Source
+    systems: tuple[str, ...]  # systems it runs on, or whose reports/spreadsheets it uses
+    covers: tuple[str, ...]  # an IT general control: the systems it covers
+
+    @property
+    def is_itgc(self) -> bool:
+        return bool(self.covers)
+
+
+@dataclass(frozen=True, slots=True)
+class System(_FastPickle):
+    """An entry of the system inventory: an application, database, piece of infrastructure,
+    spreadsheet or report that controls run on, use, or (ITGCs) cover."""
+
+    id: str
+    name: str
+    kind: str
+    description: str
+    catalog_id: str
+    source: Source
 
 
 @dataclass(frozen=True, slots=True)
 class MappingRef(_FastPickle):
-    """One control satisfies one requirement of one framework."""
+    """One control satisfies (primary) or supports one requirement of one framework."""
 
     control_id: str
     framework_id: str
@@ -162,10 +205,15 @@ class MappingRef(_FastPickle):
     relationship: str | None
     rationale: str
     source: Source
+    role: str  # primary | supporting
 
     @property
     def requirement_key(self) -> tuple[str, str]:
         return (self.framework_id, self.requirement_id)
+
+    @property
+    def primary(self) -> bool:
+        return self.role == PRIMARY
 
 
 def _freeze(d: dict[str, tuple[MappingRef, ...]]) -> Mapping[str, tuple[MappingRef, ...]]:
@@ -180,6 +228,7 @@ class CatalogSet:
     frameworks: Mapping[str, Framework]
     controls: Mapping[str, Control]
     mappings: tuple[MappingRef, ...]
+    systems: Mapping[str, System]
     by_control: Mapping[str, tuple[MappingRef, ...]] = field(repr=False)
     by_requirement: Mapping[tuple[str, str], tuple[MappingRef, ...]] = field(repr=False)
     control_index: Mapping[str, int] = field(repr=False)  # catalog order, for sorting
@@ -191,6 +240,7 @@ class CatalogSet:
         frameworks: dict[str, Framework],
         controls: dict[str, Control],
         mappings: tuple[MappingRef, ...],
+        systems: dict[str, System] | None = None,
     ) -> CatalogSet:
         by_control: dict[str, list[MappingRef]] = {cid: [] for cid in controls}
         by_req: dict[tuple[str, str], list[MappingRef]] = {}
@@ -205,6 +255,7 @@ class CatalogSet:
             frameworks=MappingProxyType(dict(frameworks)),
             controls=MappingProxyType(dict(controls)),
             mappings=mappings,
+            systems=MappingProxyType(dict(systems or {})),
             by_control=_freeze({k: tuple(v) for k, v in by_control.items()}),
             by_requirement=MappingProxyType({k: tuple(v) for k, v in by_req.items()}),
             control_index=MappingProxyType({cid: i for i, cid in enumerate(controls)}),
@@ -214,7 +265,13 @@ class CatalogSet:
         # Pickle only the content; the indexes are rebuilt on load (catalog cache).
         return (
             _catalog_set,
-            (self.catalogs, dict(self.frameworks), dict(self.controls), self.mappings),
+            (
+                self.catalogs,
+                dict(self.frameworks),
+                dict(self.controls),
+                self.mappings,
+                dict(self.systems),
+            ),
         )
 
     def requirement(self, framework_id: str, requirement_id: str) -> Requirement:
@@ -223,12 +280,40 @@ class CatalogSet:
     def frameworks_of(self, control_id: str) -> frozenset[str]:
         return frozenset(m.framework_id for m in self.by_control.get(control_id, ()))
 
-    def controls_for(self, framework_id: str, requirement_id: str) -> tuple[str, ...]:
-        """IDs of the controls mapped to a requirement, in catalog order, without repeats."""
+    def controls_for(
+        self, framework_id: str, requirement_id: str, role: str | None = None
+    ) -> tuple[str, ...]:
+        """IDs of the controls mapped to a requirement (of one role, or any), in catalog
+        order, without repeats."""
         seen: dict[str, None] = {}
         for m in self.by_requirement.get((framework_id, requirement_id), ()):
-            seen[m.control_id] = None
+            if role is None or m.role == role:
+                seen[m.control_id] = None
         return tuple(seen)
+
+    def role_of(self, control_id: str, framework_id: str, requirement_id: str) -> str | None:
+        for m in self.by_control.get(control_id, ()):
+            if m.framework_id == framework_id and m.requirement_id == requirement_id:
+                return m.role
+        return None
+
+    def itgcs_over(self, system_id: str) -> tuple[str, ...]:
+        """The IT general controls that cover a system, in catalog order."""
+        return tuple(cid for cid, c in self.controls.items() if system_id in c.covers)
+
+    def relied_systems(self, control_id: str) -> tuple[str, ...]:
+        """The systems whose ITGCs a control relies on: every system an automated control
+        runs on; the reports and spreadsheets any other control uses (IPE, EUC). An IT general
+        control relies only on the reports and spreadsheets it uses, not on the applications it
+        runs on (the ITGCs over those are its peers)."""
+        ctl = self.controls[control_id]
+        if ctl.nature == "automated" and not ctl.is_itgc:
+            return ctl.systems
+        return tuple(
+            s
+            for s in ctl.systems
+            if s in self.systems and self.systems[s].kind in INFORMATION_KINDS
+        )
 
     def find_node(self, node_id: str) -> list[Requirement]:
         """Every node with this ID across frameworks (IDs are unique only per framework)."""
@@ -260,5 +345,6 @@ def _catalog_set(
     frameworks: dict[str, Framework],
     controls: dict[str, Control],
     mappings: tuple[MappingRef, ...],
+    systems: dict[str, System],
 ) -> CatalogSet:
-    return CatalogSet.build(catalogs, frameworks, controls, mappings)
+    return CatalogSet.build(catalogs, frameworks, controls, mappings, systems)

@@ -13,6 +13,8 @@ from typing import Any
 
 from .model import (
     FREQUENCIES,
+    PRIMARY,
+    SUPPORTING,
     CatalogInfo,
     CatalogSet,
     Control,
@@ -96,8 +98,12 @@ def synthetic_data(
                 k = rng.choice(mappable)
             chosen.add(k)
         satisfies: dict[str, list[str]] = {}
-        for fw_id, rid in sorted(chosen):
-            satisfies.setdefault(fw_id, []).append(rid)
+        supports: dict[str, list[str]] = {}
+        for j, (fw_id, rid) in enumerate(sorted(chosen)):
+            # About one mapping in five is supporting (never a control's first one).
+            block = supports if j and rng.random() < 0.2 else satisfies
+            block.setdefault(fw_id, []).append(rid)
+        extra: dict[str, Any] = {"supports": supports} if supports else {}
         ctl_list.append(
             {
                 "id": f"GEN-{i:05d}",
@@ -110,6 +116,7 @@ def synthetic_data(
                 "key": i % 4 == 0,
                 "owner_role": "Owner",
                 "satisfies": satisfies,
+                **extra,
             }
         )
     return {
@@ -147,6 +154,8 @@ def synthetic_catalog(
                 coso=None,
                 children=tuple(children[n["id"]]),
                 source=src,
+                default_in=True,
+                filers=(),
             )
             for n in fw["requirements"]
         }
@@ -174,13 +183,16 @@ def synthetic_catalog(
             c["owner_role"],
             "synthetic",
             src,
+            (),
+            (),
         )
         for c in data["controls"]
     }
     maps = tuple(
-        MappingRef(c["id"], fw_id, rid, None, "", src)
+        MappingRef(c["id"], fw_id, rid, None, "", src, role)
         for c in data["controls"]
-        for fw_id, rids in c["satisfies"].items()
+        for key, role in (("satisfies", PRIMARY), ("supports", SUPPORTING))
+        for fw_id, rids in c.get(key, {}).items()
         for rid in rids
     )
     info = CatalogInfo("synthetic", "Synthetic catalog", str(seed), "", "<synthetic>")

@@ -1,10 +1,14 @@
 """Readiness: how close each framework is, what blocks it, and what to work on next."""
 
 from .engine import (
+    FILER_LABELS,
+    FILER_SETTING,
     READY_STATUSES,
+    DeficientFn,
     Readiness,
     ReadyFn,
     Scope,
+    status_deficient,
     status_ready,
 )
 from .types import (
@@ -30,6 +34,8 @@ from .types import (
 __all__ = [
     "APPLICABLE_STATES",
     "DEFICIENT",
+    "FILER_LABELS",
+    "FILER_SETTING",
     "GAP",
     "GAP_ORDER",
     "LENSES",
@@ -41,6 +47,7 @@ __all__ = [
     "REQUIREMENT_STATES",
     "UNMAPPED",
     "ControlLine",
+    "DeficientFn",
     "Figures",
     "Leverage",
     "Readiness",
@@ -49,5 +56,6 @@ __all__ = [
     "Scope",
     "SharedFigures",
     "pct",
+    "status_deficient",
     "status_ready",
 ]

@@ -2,10 +2,15 @@
 
 Definitions (README "Readiness" pins the same words):
 - a control is in scope unless its status is not_applicable; it is *ready* when its status is
-  implemented or effective (design lens) or effective (operating lens);
-- for a requirement, M = its mapped in-scope controls: no mapped controls -> unmapped; all
-  mapped controls not_applicable -> not_applicable (out of every denominator); any control of
-  M deficient -> deficient; all of M ready -> met; some -> partial; none -> gap;
+  implemented or effective (design lens) or effective (operating lens) (a rule such as the
+  testing one can ask for more, and can find a control deficient: ready_fn, deficient_fn);
+- each mapping is primary (the control answers the requirement) or supporting (it adds
+  evidence); for a requirement, M = its in-scope *primary* controls: no primary control mapped
+  -> unmapped; all primary controls not_applicable -> not_applicable (out of every
+  denominator); any control of M deficient -> deficient; all of M ready -> met; some ->
+  partial; none -> gap. A deficient supporting control is a warning on the requirement;
+- optional requirements and groups can be switched out of scope (some start out); a
+  requirement for other filer statuses is out of scope for the recorded one;
 - readiness % = met / applicable requirements in scope; coverage % = ready in-scope controls
   mapped to in-scope requirements / in-scope controls mapped to them.
 
@@ -16,10 +21,11 @@ requirements it maps to and the groups above them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from workbench.core.catalog import CatalogSet
+from workbench.core.catalog import CatalogSet, Requirement
+from workbench.core.catalog.model import FILER_STATUSES, SUPPORTING
 
 from .types import (
     DEFICIENT,
@@ -46,41 +52,101 @@ READY_STATUSES: dict[str, frozenset[str]] = {
     "operating": frozenset({"effective"}),
 }
 SCOPE_PREFIX = "scope."
+FILER_SETTING = "filer_status"
+FILER_LABELS: dict[str, str] = {
+    "large_accelerated": "a large accelerated filer",
+    "accelerated": "an accelerated filer",
+    "non_accelerated": "a non-accelerated filer",
+    "emerging_growth": "an emerging growth company",
+}
+
 ReadyFn = Callable[[str, str, str], bool]
 """(control_id, status, lens) -> ready. The default looks at the status alone."""
+DeficientFn = Callable[[str, str, str], bool]
+"""(control_id, status, lens) -> deficient (asked only of controls that are not ready)."""
 
 
 def status_ready(control_id: str, status: str, lens: str) -> bool:
     return status in READY_STATUSES[lens]
 
 
+def status_deficient(control_id: str, status: str, lens: str) -> bool:
+    return status == DEFICIENT_STATUS
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Optional groups switched out of scope, as (framework id, group id)."""
+    """What is in scope: optional nodes switched out (or, for those that start out, in), as
+    (framework id, node id), and the filer status (requirements that list other filer statuses
+    leave the scope)."""
 
     excluded: frozenset[tuple[str, str]] = frozenset()
+    included: frozenset[tuple[str, str]] = frozenset()
+    filer_status: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str]) -> Scope:
-        """Settings keys `scope.<framework>.<group>` with value `out` exclude that group."""
-        out = set()
+        """Settings `scope.<framework>.<node>` = `out` / `in`, and `filer_status`."""
+        out: set[tuple[str, str]] = set()
+        into: set[tuple[str, str]] = set()
         for key, value in settings.items():
-            if key.startswith(SCOPE_PREFIX) and value == "out":
-                fw, _, group = key[len(SCOPE_PREFIX) :].partition(".")
-                if fw and group:
-                    out.add((fw, group))
-        return cls(frozenset(out))
+            if key.startswith(SCOPE_PREFIX) and value in ("in", "out"):
+                fw, _, node = key[len(SCOPE_PREFIX) :].partition(".")
+                if fw and node:
+                    (out if value == "out" else into).add((fw, node))
+        filer = settings.get(FILER_SETTING)
+        return cls(frozenset(out), frozenset(into), filer if filer in FILER_STATUSES else None)
+
+    def with_setting(self, key: str, value: str | None) -> Scope:
+        """This scope after one setting changed (None: removed), read as from_settings does."""
+        if key == FILER_SETTING:
+            return replace(self, filer_status=value if value in FILER_STATUSES else None)
+        fw, _, node = key[len(SCOPE_PREFIX) :].partition(".")
+        if not key.startswith(SCOPE_PREFIX) or not fw or not node:
+            return self
+        pair = {(fw, node)}
+        excluded, included = self.excluded - pair, self.included - pair
+        if value == "out":
+            excluded |= pair
+        elif value == "in":
+            included |= pair
+        return Scope(excluded, included, self.filer_status)
 
     @staticmethod
     def setting_key(framework_id: str, group_id: str) -> str:
         return f"{SCOPE_PREFIX}{framework_id}.{group_id}"
 
-    def includes(self, framework_id: str, group_id: str) -> bool:
-        return (framework_id, group_id) not in self.excluded
+    def includes(self, framework_id: str, node_id: str, default: bool = True) -> bool:
+        """Whether an optional node is in scope (`default`: where it starts)."""
+        key = (framework_id, node_id)
+        if key in self.excluded:
+            return False
+        return True if key in self.included else default
 
-    def toggled(self, framework_id: str, group_id: str) -> Scope:
-        key = (framework_id, group_id)
-        return Scope(self.excluded ^ {key})
+    def includes_node(self, node: Requirement) -> bool:
+        return self.why_out(node) is None
+
+    def why_out(self, node: Requirement) -> str | None:
+        """Why a node (by itself, not through its parents) is out of scope; None when in."""
+        if node.filers and self.filer_status and self.filer_status not in node.filers:
+            return f"not applicable: {FILER_LABELS[self.filer_status]}"
+        if node.optional and not self.includes(node.framework_id, node.id, node.default_in):
+            return "switched out of scope" if node.default_in else "out of scope unless switched in"
+        return None
+
+    def with_node(self, framework_id: str, node_id: str, in_scope: bool) -> Scope:
+        key = (framework_id, node_id)
+        excluded, included = self.excluded - {key}, self.included - {key}
+        if in_scope:
+            included |= {key}
+        else:
+            excluded |= {key}
+        return Scope(excluded, included, self.filer_status)
+
+    def toggled(self, framework_id: str, node_id: str, default: bool = True) -> Scope:
+        return self.with_node(
+            framework_id, node_id, not self.includes(framework_id, node_id, default)
+        )
 
 
 def _state(mapped: int, in_scope: int, ready: int, deficient: int) -> str:
@@ -109,6 +175,7 @@ class Readiness:
         lens: str = "design",
         scope: Scope | None = None,
         ready_fn: ReadyFn = status_ready,
+        deficient_fn: DeficientFn | None = None,
         pair: tuple[str, str] = ("soc2", "sox"),
     ) -> None:
         if lens not in LENSES:
@@ -117,20 +184,35 @@ class Readiness:
         self.lens = lens
         self.scope = scope or Scope()
         self.ready_fn = ready_fn
+        # A rule object may carry its own deficiency test (the testing rule does).
+        if deficient_fn is None:
+            deficient_fn = getattr(ready_fn, "deficient", None) or status_deficient
+        self.deficient_fn: DeficientFn = deficient_fn
         self.pair = pair
         self._index()
         self._status = {cid: statuses.get(cid, DEFAULT_STATUS) for cid in catalog.controls}
+        # A rule that reads other controls' statuses (reliance on IT general controls) reads
+        # these live ones, and names the controls to refresh when one changes.
+        bind = getattr(ready_fn, "bind", None)
+        if bind is not None:
+            bind(self._status)
+        self._dependents: Callable[[str], Iterable[str]] = getattr(
+            ready_fn, "dependents", lambda _cid: ()
+        )
         self._recompute()
 
     # -- static indexes (catalog + scope) ------------------------------------------------
     def _index(self) -> None:
         cat = self.catalog
         self._keys: list[tuple[str, str]] = []
-        self._req_controls: list[tuple[str, ...]] = []
+        self._req_controls: list[tuple[str, ...]] = []  # primary controls
+        self._req_support: list[tuple[str, ...]] = []  # supporting controls
         self._req_groups: list[tuple[GroupKey, ...]] = []
         self._req_pos: dict[tuple[str, str], int] = {}
         self._out_of_scope: list[tuple[str, str]] = []
+        self._out_nodes: list[tuple[str, str, str]] = []  # (framework, node, why) switched out
         self._control_reqs: dict[str, list[int]] = {cid: [] for cid in cat.controls}
+        self._control_sup: dict[str, list[int]] = {cid: [] for cid in cat.controls}
         control_groups: dict[str, set[GroupKey]] = {cid: set() for cid in cat.controls}
         self._group_keys: list[GroupKey] = []
         self._group_in_scope: dict[GroupKey, bool] = {}
@@ -140,7 +222,10 @@ class Readiness:
             excluded_below: set[str] = set()
             for node in fw.walk():
                 parent_out = node.parent_id in excluded_below
-                out = parent_out or (node.optional and not self.scope.includes(fw.id, node.id))
+                why = None if parent_out else self.scope.why_out(node)
+                if why is not None:
+                    self._out_nodes.append((fw.id, node.id, why))
+                out = parent_out or why is not None
                 if out:
                     excluded_below.add(node.id)
                 if node.is_group:
@@ -155,13 +240,19 @@ class Readiness:
                     *((fw.id, a.id) for a in fw.ancestors(node.id)),
                 )
                 controls = cat.controls_for(fw.id, node.id)
+                supporting = cat.controls_for(fw.id, node.id, SUPPORTING)
+                primary = tuple(c for c in controls if c not in supporting)
                 pos = len(self._keys)
                 self._req_pos[node.key] = pos
                 self._keys.append(node.key)
-                self._req_controls.append(controls)
+                self._req_controls.append(primary)
+                self._req_support.append(supporting)
                 self._req_groups.append(groups)
-                for cid in controls:
+                for cid in primary:
                     self._control_reqs[cid].append(pos)
+                for cid in supporting:
+                    self._control_sup[cid].append(pos)
+                for cid in controls:
                     control_groups[cid].update(groups)
         self._control_groups = {cid: tuple(g) for cid, g in control_groups.items()}
         self._control_fws = {
@@ -170,16 +261,24 @@ class Readiness:
         }
 
     # -- full and incremental computation ------------------------------------------------
+    def _deficient(self, control_id: str, status: str, ready: bool) -> bool:
+        return (
+            status != NA_STATUS and not ready and self.deficient_fn(control_id, status, self.lens)
+        )
+
     def _recompute(self) -> None:
         status = self._status
         self._ready = {
             cid: s != NA_STATUS and self.ready_fn(cid, s, self.lens) for cid, s in status.items()
         }
         ready = self._ready
+        self._def = {cid: self._deficient(cid, s, ready[cid]) for cid, s in status.items()}
+        deficient = self._def
         n = len(self._keys)
         self._n_in = [0] * n
         self._n_ready = [0] * n
         self._n_def = [0] * n
+        self._n_sup_def = [sum(1 for c in sup if deficient[c]) for sup in self._req_support]
         self._state: list[str] = [GAP] * n
         counts: dict[GroupKey, dict[str, int]] = {g: {} for g in self._group_keys}
         for i, controls in enumerate(self._req_controls):
@@ -191,7 +290,7 @@ class Readiness:
                 n_in += 1
                 if ready[cid]:
                     n_ready += 1
-                elif s == DEFICIENT_STATUS:
+                elif deficient[cid]:
                     n_def += 1
             self._n_in[i], self._n_ready[i], self._n_def[i] = n_in, n_ready, n_def
             st = _state(len(controls), n_in, n_ready, n_def)
@@ -221,19 +320,36 @@ class Readiness:
         return self.refresh(control_id, status)
 
     def refresh(self, control_id: str, status: str | None = None) -> list[tuple[str, str]]:
-        """Recompute one control (its status, or its readiness under ready_fn) incrementally."""
+        """Recompute one control (its status, or its readiness under ready_fn) incrementally,
+        then the controls whose readiness rests on it (the rule's dependents)."""
+        changed = self._refresh_one(control_id, status)
+        seen = {control_id}
+        todo = list(self._dependents(control_id))
+        while todo:  # dependents of dependents too (a report's ITGC -> an ITGC -> a control)
+            cid = todo.pop(0)
+            if cid in seen or cid not in self._status:
+                continue
+            seen.add(cid)
+            changed += [k for k in self._refresh_one(cid, None) if k not in changed]
+            todo.extend(self._dependents(cid))
+        return changed
+
+    def _refresh_one(self, control_id: str, status: str | None) -> list[tuple[str, str]]:
         old_status = self._status[control_id]
         new_status = old_status if status is None else status
         old_ready = self._ready[control_id]
         new_ready = new_status != NA_STATUS and self.ready_fn(control_id, new_status, self.lens)
-        if new_status == old_status and new_ready == old_ready:
+        old_def = self._def[control_id]
+        new_def = self._deficient(control_id, new_status, new_ready)
+        if new_status == old_status and new_ready == old_ready and new_def == old_def:
             return []
         self._status[control_id] = new_status
         self._ready[control_id] = new_ready
+        self._def[control_id] = new_def
         old_in, new_in = old_status != NA_STATUS, new_status != NA_STATUS
-        old_def = old_in and not old_ready and old_status == DEFICIENT_STATUS
-        new_def = new_in and not new_ready and new_status == DEFICIENT_STATUS
         d_in, d_ready, d_def = new_in - old_in, new_ready - old_ready, new_def - old_def
+        for i in self._control_sup[control_id]:
+            self._n_sup_def[i] += d_def
         changed: list[tuple[str, str]] = []
         for i in self._control_reqs[control_id]:
             self._n_in[i] += d_in
@@ -279,6 +395,15 @@ class Readiness:
     def is_ready(self, control_id: str) -> bool:
         return self._ready.get(control_id, False)
 
+    def is_deficient(self, control_id: str) -> bool:
+        """Not ready and found failing under the lens (status deficient, or the rule's test)."""
+        return self._def.get(control_id, False)
+
+    def out_of_scope_nodes(self) -> list[tuple[str, str, str]]:
+        """(framework, node, why) for each node that is out of scope by itself (its children
+        follow it): switched out, starting out, or for other filer statuses."""
+        return list(self._out_nodes)
+
     def statuses(self) -> Mapping[str, str]:
         return self._status
 
@@ -317,9 +442,22 @@ class Readiness:
     def requirement(self, framework_id: str, requirement_id: str) -> RequirementResult:
         """A requirement's state with every mapped control behind it: the "why" of a figure."""
         node = self.catalog.requirement(framework_id, requirement_id)
+        supporting = set(self.catalog.controls_for(framework_id, requirement_id, SUPPORTING))
         controls = tuple(
-            ControlLine(cid, self._status[cid], self._ready[cid])
+            ControlLine(
+                cid,
+                self._status[cid],
+                self._ready[cid],
+                SUPPORTING if cid in supporting else "primary",
+                self._def[cid],
+            )
             for cid in self.catalog.controls_for(framework_id, requirement_id)
+        )
+        in_scope = (framework_id, requirement_id) in self._req_pos
+        warnings = tuple(
+            f"supporting control {c.control_id} is deficient"
+            for c in controls
+            if in_scope and c.role == SUPPORTING and c.deficient
         )
         return RequirementResult(
             framework_id,
@@ -327,6 +465,7 @@ class Readiness:
             node.title,
             self.state(framework_id, requirement_id),
             controls,
+            warnings,
         )
 
     def requirements(self, framework_id: str | None = None) -> list[RequirementResult]:
@@ -386,7 +525,7 @@ class Readiness:
             status = self._status[cid]
             if self._ready[cid] or status == NA_STATUS or not reqs:
                 continue
-            was_def = status == DEFICIENT_STATUS
+            was_def = self._def[cid]
             to_met: dict[str, int] = {}
             to_partial: dict[str, int] = {}
             for i in reqs:
@@ -416,14 +555,21 @@ class Readiness:
         )
         return out if limit is None else out[:limit]
 
+    def scope_dict(self) -> dict[str, Any]:
+        """The scope in force (docs/json.md): every node out of scope by itself, and why."""
+        return {
+            "excluded": [
+                {"framework": f, "group": g, "reason": why} for f, g, why in self._out_nodes
+            ],
+            "filer_status": self.scope.filer_status,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """The full model (its shape is documented in docs/json.md)."""
         shared = self.shared()
         return {
             "lens": self.lens,
-            "scope": {
-                "excluded": [{"framework": f, "group": g} for f, g in sorted(self.scope.excluded)]
-            },
+            "scope": self.scope_dict(),
             "frameworks": [
                 {
                     **self.figures(fw.id).to_dict(),
@@ -440,6 +586,7 @@ class Readiness:
                     "control": cid,
                     "status": self._status[cid],
                     "ready": self._ready[cid],
+                    "deficient": self._def[cid],
                     "frameworks": sorted(self._control_fws[cid]),
                     "shared": self.is_shared(cid),
                 }

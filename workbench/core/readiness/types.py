@@ -33,6 +33,12 @@ class ControlLine:
     control_id: str
     status: str
     ready: bool
+    role: str = "primary"  # primary | supporting (supporting ones never decide the state)
+    deficient: bool = False
+
+    @property
+    def primary(self) -> bool:
+        return self.role == "primary"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +47,17 @@ class RequirementResult:
     requirement_id: str
     title: str
     state: str
-    controls: tuple[ControlLine, ...]
+    controls: tuple[ControlLine, ...]  # primary and supporting, in catalog order
+    warnings: tuple[str, ...] = ()  # e.g. a deficient supporting control
 
     @property
     def ready_count(self) -> int:
-        return sum(1 for c in self.controls if c.ready)
+        """Ready primary controls (the ones that decide the state)."""
+        return sum(1 for c in self.controls if c.ready and c.primary)
 
     @property
     def in_scope_count(self) -> int:
-        return sum(1 for c in self.controls if c.status != "not_applicable")
+        return sum(1 for c in self.controls if c.status != "not_applicable" and c.primary)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,9 +66,16 @@ class RequirementResult:
             "title": self.title,
             "state": self.state,
             "controls": [
-                {"control": c.control_id, "status": c.status, "ready": c.ready}
+                {
+                    "control": c.control_id,
+                    "status": c.status,
+                    "ready": c.ready,
+                    "role": c.role,
+                    "deficient": c.deficient,
+                }
                 for c in self.controls
             ],
+            "warnings": list(self.warnings),
         }
 
 

@@ -87,7 +87,8 @@ def rows(report: Report) -> Iterator[list[str]]:
 
 
 def _testing_cells(report: Report) -> dict[str, list[str]]:
-    """Per control: backing of an effective status (backed, unsupported, not checked), its
+    """Per control: backing of an effective status (backed, unsupported, contradicted, not
+    checked), its
     tests per period in a few words, and its open findings."""
     t = report.testing
     if t is None:
@@ -100,6 +101,8 @@ def _testing_cells(report: Report) -> dict[str, list[str]]:
             backing.setdefault(cid, "backed")
         for note in fb.unsupported:
             backing[note.control_id] = "unsupported"
+        for note in fb.contradicted:
+            backing[note.control_id] = "contradicted"
     tests: dict[str, list[str]] = {}
     for row in t.controls:
         design = "design passed" if row.design_passed else "design not passed"

@@ -447,22 +447,12 @@ def _testing(report: Report) -> list[str]:
         )
         return out
     names = {fw.id: fw.name for fw in report.frameworks}
-    for fb in t.frameworks:
-        if fb.material_weaknesses:
-            ids = ", ".join(f"#{f.id} {c(f.control_id)}" for f in fb.material_weaknesses)
-            verdict = ": ICFR is not effective" if fb.framework_id == "sox" else ""
-            out.append(
-                f"<p><strong>{e(names.get(fb.framework_id, fb.framework_id))}: "
-                f"{len(fb.material_weaknesses)} open material weakness(es) ({ids}){verdict}."
-                "</strong></p>"
-            )
+    out += [f"<p><strong>{e(banner)}</strong></p>" for banner in tt.banners(t, names)]
     for spec in (tt.periods_table(t), tt.frameworks_table(t, names)):
         if spec is not None:
             out += _spec(spec)
-    for title, items in (
-        ("Effective, unsupported", tt.unsupported_list(t)),
-        ("Design untested", tt.design_untested_list(t)),
-    ):
+    out.append(f"<p>{e(tt.FOUND_NOTE)}</p>")
+    for title, items in tt.control_lists(t):
         if items:
             out.append(f"<h3>{e(title)}</h3><ul>")
             out += [f"<li>{_cell(ref)}: {e(reasons)}</li>" for ref, reasons in items]

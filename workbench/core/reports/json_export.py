@@ -30,8 +30,16 @@ def _requirement(req: RequirementRow) -> dict[str, Any]:
         "coso": req.coso,
         "state": req.state,
         "controls": [
-            {"control": c.control_id, "status": c.status, "ready": c.ready} for c in req.controls
+            {
+                "control": c.control_id,
+                "status": c.status,
+                "ready": c.ready,
+                "role": c.role,
+                "deficient": c.deficient,
+            }
+            for c in req.controls
         ],
+        "warnings": list(req.warnings),
     }
 
 
@@ -73,6 +81,8 @@ def _control(c: ControlReport) -> dict[str, Any]:
         "nature": c.nature,
         "key": c.key,
         "owner_role": c.owner_role or None,
+        "systems": list(c.systems),
+        "covers": list(c.covers),
         "status": c.status,
         "ready": c.ready,
         "shared": c.shared,
@@ -94,6 +104,7 @@ def _control(c: ControlReport) -> dict[str, Any]:
                 "state": m.requirement_state,
                 "relationship": m.relationship,
                 "rationale": m.rationale or None,
+                "role": m.role,
             }
             for m in c.mappings
         ],
@@ -110,7 +121,12 @@ def to_dict(report: Report) -> dict[str, Any]:
         "catalogs": [{"id": c.id, "title": c.title, "version": c.version} for c in meta.catalogs],
         "head_hash": meta.head_hash,
         "lens": meta.lens,
-        "scope": {"excluded": [{"framework": f, "group": g} for f, g in meta.scope_excluded]},
+        "scope": {
+            "excluded": [
+                {"framework": f, "group": g, "reason": why} for f, g, why in meta.scope_excluded
+            ],
+            "filer_status": meta.filer_status,
+        },
         "frameworks": [_framework(fw) for fw in report.frameworks],
         "shared": report.shared.to_dict() if report.shared else None,
         "gaps": [g.to_dict() for g in report.gaps],

@@ -126,28 +126,22 @@ def _testing(report: Report) -> list[str]:
             "",
         ]
     names = {fw.id: fw.name for fw in report.frameworks}
-    for fb in t.frameworks:
-        if fb.material_weaknesses:
-            ids = ", ".join(f"#{f.id} {code(f.control_id)}" for f in fb.material_weaknesses)
-            verdict = ": ICFR is not effective" if fb.framework_id == "sox" else ""
-            out += [
-                f"**{esc(names.get(fb.framework_id, fb.framework_id))}: "
-                f"{len(fb.material_weaknesses)} open material weakness(es) ({ids}){verdict}.**",
-                "",
-            ]
+    for banner in tt.banners(t, names):
+        out += [f"**{esc(banner)}**", ""]
     periods = tt.periods_table(t)
     if periods is not None:
         out += [*_spec(periods), ""]
     rule = (
-        "In the operating lens a control is ready only when `effective` and backed by its "
-        "operating test in each current period: the required samples passed, no open "
-        "exception or finding."
+        "In the operating lens a control is ready only when `effective` and its operating "
+        "test in each current period concludes effective (docs/testing.md: exceptions by "
+        "frequency, distinct occurrences, findings that stand, the as-of date), its design is "
+        "not ineffective and the IT general controls it relies on are backed."
         if t.backed_rule
         else "The readiness figures of this report take statuses alone (not the backed rule)."
     )
     out += [rule, ""]
     out += _spec(tt.frameworks_table(t, names))
-    out += ["", "Finding columns count open findings (open or remediating).", ""]
+    out += ["", esc(tt.FOUND_NOTE), ""]
     out += _testing_lists(t)
     return out
 
@@ -168,10 +162,7 @@ def _spec(spec: tt.TableSpec, level: str = "###") -> list[str]:
 
 def _testing_lists(t: ControlTestingReport) -> list[str]:
     out: list[str] = []
-    for title, items in (
-        ("Effective, unsupported", tt.unsupported_list(t)),
-        ("Design untested", tt.design_untested_list(t)),
-    ):
+    for title, items in tt.control_lists(t):
         if items:
             out += [f"### {title}", ""]
             out += [f"- {_cell(ref)}: {esc(reasons)}" for ref, reasons in items]

@@ -107,7 +107,8 @@ class ReportMeta:
     catalogs: tuple[CatalogRef, ...]
     head_hash: str
     lens: str
-    scope_excluded: tuple[tuple[str, str], ...]
+    scope_excluded: tuple[tuple[str, str, str], ...]  # (framework, node, why) out of scope
+    filer_status: str | None = None
 
     @property
     def catalogs_text(self) -> str:
@@ -116,9 +117,14 @@ class ReportMeta:
 
     @property
     def scope_text(self) -> str:
+        filer = f"; filer status: {self.filer_status}" if self.filer_status else ""
         if not self.scope_excluded:
-            return "all optional groups in scope"
-        return "out of scope: " + ", ".join(f"{f} {g}" for f, g in self.scope_excluded)
+            return "all optional groups in scope" + filer
+        return (
+            "out of scope: "
+            + ", ".join(f"{f} {g} ({why})" for f, g, why in self.scope_excluded)
+            + filer
+        )
 
     @property
     def lens_text(self) -> str:
@@ -144,14 +150,15 @@ class RequirementRow:
     coso: int | None
     state: str
     controls: tuple[ControlLine, ...]
+    warnings: tuple[str, ...] = ()  # e.g. a deficient supporting control
 
     @property
     def ready_count(self) -> int:
-        return sum(1 for c in self.controls if c.ready)
+        return sum(1 for c in self.controls if c.ready and c.primary)
 
     @property
     def in_scope_count(self) -> int:
-        return sum(1 for c in self.controls if c.status != "not_applicable")
+        return sum(1 for c in self.controls if c.status != "not_applicable" and c.primary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +216,7 @@ class MappingItem:
     requirement_state: str
     relationship: str | None
     rationale: str
+    role: str = "primary"  # primary | supporting
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +256,8 @@ class ControlReport:
     last_change: LastChange | None
     evidence: tuple[EvidenceItem, ...]
     mappings: tuple[MappingItem, ...]
+    systems: tuple[str, ...] = ()  # what it runs on or uses
+    covers: tuple[str, ...] = ()  # an IT general control: the systems it covers
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +405,7 @@ def _framework_report(catalog: CatalogSet, r: Readiness, fw_id: str) -> Framewor
                 coso=node.coso,
                 state=why.state,
                 controls=why.controls,
+                warnings=why.warnings,
             )
         )
     return FrameworkReport(
@@ -425,9 +436,10 @@ def build_report(
     """
     snap = _snapshot(store)
     statuses = {cid: st.status.value for cid, st in snap.states.items()}
-    backing = Backing(catalog, snap.records)
     # The backed readiness rule follows the snapshot's testing records, like the states.
     backed_rule = isinstance(readiness.ready_fn, BackedRule)
+    table = readiness.ready_fn.backing.table if isinstance(readiness.ready_fn, BackedRule) else None
+    backing = Backing(catalog, snap.records, table)
     r = Readiness(
         catalog,
         statuses,
@@ -445,7 +457,8 @@ def build_report(
         catalogs=tuple(CatalogRef(c.id, c.title, c.version) for c in catalog.catalogs),
         head_hash=snap.head_hash,
         lens=r.lens,
-        scope_excluded=tuple(sorted(r.scope.excluded)),
+        scope_excluded=tuple(r.out_of_scope_nodes()),
+        filer_status=r.scope.filer_status,
     )
     controls: list[ControlReport] = []
     for cid, ctl in catalog.controls.items():
@@ -459,6 +472,7 @@ def build_report(
                 requirement_state=r.state(m.framework_id, m.requirement_id),
                 relationship=m.relationship,
                 rationale=m.rationale,
+                role=m.role,
             )
             for m in catalog.by_control.get(cid, ())
         )
@@ -486,6 +500,8 @@ def build_report(
                 last_change=snap.last.get(cid),
                 evidence=tuple(_evidence_item(e) for e in snap.evidence.get(cid, ())),
                 mappings=mappings,
+                systems=ctl.systems,
+                covers=ctl.covers,
             )
         )
     orphan_ids = sorted((snap.states.keys() | snap.evidence.keys()) - set(catalog.controls.keys()))

@@ -11,12 +11,68 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from workbench.core.testing import DEVIATION_WORDS, VERDICT_LABELS, FrameworkBacking
+
 from .model import ControlTestingReport, fmt_date
 
 SEVERITY_COLUMNS = (
     ("material_weakness", "Material weakness"),
     ("significant_deficiency", "Significant deficiency"),
     ("deficiency", "Deficiency"),
+)
+_PLURALS = {
+    "material_weakness": ("material weakness", "material weaknesses"),
+    "significant_deficiency": ("significant deficiency", "significant deficiencies"),
+    "deficiency": ("deficiency", "deficiencies"),
+}
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def found_text(fb: FrameworkBacking) -> str:
+    """What testing found in a framework's current period, in its own words: SOX (and other
+    frameworks) the deficiencies that stand by severity; SOC 2 the deviations and the criteria
+    at risk (never a "material weakness")."""
+    if fb.vocabulary == DEVIATION_WORDS:
+        text = _count(fb.deviation_count, "deviation", "deviations")
+        if fb.deviations:
+            text += " (" + ", ".join(d.control_id for d in fb.deviations) + ")"
+        if fb.criteria_at_risk:
+            text += "; criteria at risk: " + ", ".join(fb.criteria_at_risk)
+        return text
+    counts = fb.deficiencies
+    return ", ".join(_count(counts.get(k, 0), *_PLURALS[k]) for k, _ in SEVERITY_COLUMNS)
+
+
+def banners(t: ControlTestingReport, names: dict[str, str]) -> list[str]:
+    """Stated first: material weaknesses that stand (SOX: ICFR is not effective), and SOC 2
+    criteria at risk of a qualified opinion."""
+    out: list[str] = []
+    for fb in t.frameworks:
+        name = names.get(fb.framework_id, fb.framework_id)
+        if fb.vocabulary == DEVIATION_WORDS:
+            if fb.criteria_at_risk:
+                out.append(
+                    f"{name}: criteria at risk of a qualified opinion: "
+                    f"{', '.join(fb.criteria_at_risk)}."
+                )
+            continue
+        if fb.material_weaknesses:
+            ids = ", ".join(f"#{f.id} {f.control_id}" for f in fb.material_weaknesses)
+            when = f" as of {fb.period.as_of}" if fb.period and fb.period.as_of else ""
+            verdict = ": ICFR is not effective" if fb.framework_id == "sox" else ""
+            what = _count(len(fb.material_weaknesses), "material weakness", "material weaknesses")
+            out.append(f"{name}: {what}{when} ({ids}){verdict}.")
+    return out
+
+
+FOUND_NOTE = (
+    "What was found is counted in each framework's words: SOX (and other frameworks) the "
+    "deficiencies that stand in the current period (closing a finding is not fixing it; as of "
+    "the as-of date only a tested remediation removes one); SOC 2 the deviations and the "
+    "criteria at risk."
 )
 
 
@@ -87,9 +143,11 @@ def frameworks_table(t: ControlTestingReport, names: dict[str, str]) -> TableSpe
             "Effective",
             "Backed",
             "Unsupported",
+            "Contradicted",
             "Not checked",
             "Design untested",
-            *(label for _, label in SEVERITY_COLUMNS),
+            "Design ineffective",
+            "Found in the period",
         ),
         tuple(
             (
@@ -98,19 +156,41 @@ def frameworks_table(t: ControlTestingReport, names: dict[str, str]) -> TableSpe
                 str(fb.effective),
                 str(len(fb.backed)),
                 str(len(fb.unsupported)),
+                str(len(fb.contradicted)),
                 str(len(fb.unchecked)),
                 str(len(fb.design_untested)),
-                *(str(fb.findings_open.get(sev, 0)) for sev, _ in SEVERITY_COLUMNS),
+                str(len(fb.design_ineffective)),
+                found_text(fb) if fb.period else "",
             )
             for fb in t.frameworks
         ),
-        numeric=tuple(range(2, 7 + len(SEVERITY_COLUMNS))),
+        numeric=tuple(range(2, 9)),
     )
 
 
 def unsupported_list(t: ControlTestingReport) -> list[tuple[ControlRef, str]]:
     found = {n.control_id: n for fb in t.frameworks for n in fb.unsupported}
     return [(ControlRef(cid), "; ".join(n.reasons)) for cid, n in sorted(found.items())]
+
+
+def contradicted_list(t: ControlTestingReport) -> list[tuple[ControlRef, str]]:
+    found = {n.control_id: n for fb in t.frameworks for n in fb.contradicted}
+    return [(ControlRef(cid), "; ".join(n.reasons)) for cid, n in sorted(found.items())]
+
+
+def design_ineffective_list(t: ControlTestingReport) -> list[tuple[ControlRef, str]]:
+    found = {n.control_id: n for fb in t.frameworks for n in fb.design_ineffective}
+    return [(ControlRef(cid), "; ".join(n.reasons)) for cid, n in sorted(found.items())]
+
+
+def control_lists(t: ControlTestingReport) -> list[tuple[str, list[tuple[ControlRef, str]]]]:
+    """The lists of controls a binder shows under the backed figures, in order."""
+    return [
+        ("Effective, contradicted by the tests", contradicted_list(t)),
+        ("Effective, unsupported", unsupported_list(t)),
+        ("Design ineffective", design_ineffective_list(t)),
+        ("Design untested", design_untested_list(t)),
+    ]
 
 
 def design_untested_list(t: ControlTestingReport) -> list[tuple[ControlRef, str]]:
@@ -129,8 +209,8 @@ def tests_table(t: ControlTestingReport) -> TableSpec | None:
             "Design",
             "Required",
             "Passed",
-            "Open exceptions",
-            "Backed",
+            "Exceptions counted",
+            "Conclusion",
             "Coverage",
             "Basis",
         ),
@@ -144,7 +224,7 @@ def tests_table(t: ControlTestingReport) -> TableSpec | None:
                 str(row.operating.required) if row.operating_test else "",
                 str(row.operating.passed) if row.operating_test else "",
                 _ids(row.operating.exceptions_open),
-                "yes" if row.operating.sufficient else "no",
+                VERDICT_LABELS[row.operating.verdict],
                 "; ".join(row.coverage.problems) or "covered",
                 (row.operating_test.basis or "") if row.operating_test else "no operating test",
             )

@@ -16,6 +16,7 @@ from typing import Any
 
 from workbench.core.text import neutralise
 
+from . import testing_tables as tt
 from .csv_export import FORMULA_TRIGGERS
 from .model import FrameworkReport, Report, fmt_time
 
@@ -401,12 +402,13 @@ def _testing(book: _Book, report: Report) -> None:
             "effective",
             "backed",
             "unsupported",
+            "contradicted",
             "not checked",
             "design untested",
-            "open material weaknesses",
-            "open significant deficiencies",
-            "open deficiencies",
+            "design ineffective",
+            "found in the period",
             "unsupported controls",
+            "contradicted controls",
         ],
         (
             [
@@ -415,12 +417,13 @@ def _testing(book: _Book, report: Report) -> None:
                 fb.effective,
                 len(fb.backed),
                 len(fb.unsupported),
+                len(fb.contradicted),
                 len(fb.unchecked),
                 len(fb.design_untested),
-                fb.findings_open.get("material_weakness", 0),
-                fb.findings_open.get("significant_deficiency", 0),
-                fb.findings_open.get("deficiency", 0),
+                len(fb.design_ineffective),
+                tt.found_text(fb) if fb.period else "",
                 "; ".join(f"{n.control_id}: {', '.join(n.reasons)}" for n in fb.unsupported),
+                "; ".join(f"{n.control_id}: {', '.join(n.reasons)}" for n in fb.contradicted),
             ]
             for fb in t.frameworks
         ),
@@ -434,8 +437,8 @@ def _testing(book: _Book, report: Report) -> None:
                 "design",
                 "required",
                 "passed",
-                "open exceptions",
-                "backed",
+                "exceptions counted",
+                "conclusion",
                 "uncovered quarters",
                 "coverage problems",
                 "basis",
@@ -450,7 +453,7 @@ def _testing(book: _Book, report: Report) -> None:
                     row.operating.required if row.operating_test else None,
                     row.operating.passed if row.operating_test else None,
                     ", ".join(f"#{i}" for i in row.operating.exceptions_open),
-                    _yes(row.operating.sufficient),
+                    row.operating.label,
                     ", ".join(q.label for q in row.coverage.uncovered),
                     "; ".join(row.coverage.problems),
                     row.operating_test.basis or "" if row.operating_test else "",

@@ -90,7 +90,7 @@ class StateStore(Protocol):
 
     def update(
         self,
-        control_id: str,
+        control_ids: Sequence[str] | str,
         *,
         actor: str,
         owner: str | Unchanged | None = UNCHANGED,

@@ -423,6 +423,11 @@ def _state_from(row: Row) -> ControlState:
     )
 
 
+def state_from_row(row: Row) -> ControlState:
+    """A ControlState from a control_state row (or a mapping with the same keys)."""
+    return _state_from(row)
+
+
 def _event_from(row: Row) -> Event:
     return Event(
         seq=row["seq"],

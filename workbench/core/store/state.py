@@ -185,7 +185,7 @@ class ControlStates:
 
     def update(
         self,
-        control_id: str,
+        control_ids: Sequence[str] | str,
         *,
         actor: str,
         owner: str | Unchanged | None = UNCHANGED,
@@ -195,9 +195,10 @@ class ControlStates:
         expected_version: int | None = None,
         known: Collection[str] | None = None,
     ) -> list[Event]:
-        """Edit fields without changing the status. UNCHANGED (the default) leaves a field;
-        None or "" clears it."""
-        ids = check_ids([control_id], known)
+        """Edit fields of one or more controls without changing their status, in ONE
+        transaction (one action: one undo restores them all). UNCHANGED (the default) leaves
+        a field; None or "" clears it. `expected_version` applies to a single control."""
+        ids = check_ids(control_ids, known)
         who = check_actor(actor)
         wanted: dict[str, str | None] = {}
         if not isinstance(owner, Unchanged):

@@ -37,6 +37,7 @@ from .testing_records import (
 )
 from .testing_rows import (
     check_finding_fields,
+    check_framework_rules,
     check_period_dates,
     check_plan,
     check_samples,
@@ -165,7 +166,10 @@ class Testing:
         bad = [fw for fw in fws if not _FRAMEWORK_RE.match(fw)]
         if bad:
             raise ValidationError(f"invalid framework id(s): {', '.join(bad)}")
+        if as_of is None and "sox" in fws:  # SOX speaks as of the fiscal year end
+            as_of = end
         check_period_dates(start, end, as_of)
+        check_framework_rules(fws, start, end, as_of)
         with self._db.write(who) as tx:
             if load_period(tx, label) is not None:
                 raise ValidationError(f"a period named {label!r} already exists")
@@ -199,6 +203,7 @@ class Testing:
             new_end = before.end if isinstance(end, Unchanged) else end
             new_as_of = before.as_of if isinstance(as_of, Unchanged) else as_of
             check_period_dates(new_start, new_end, new_as_of, "; nothing was changed")
+            check_framework_rules(before.frameworks, new_start, new_end, new_as_of)
             outside = _samples_outside(tx, before.name, new_start, new_end)
             if outside:
                 listed = ", ".join(

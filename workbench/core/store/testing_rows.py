@@ -265,6 +265,15 @@ def check_period_dates(start: date, end: date, as_of: date | None, suffix: str =
         )
 
 
+def check_framework_rules(
+    frameworks: Sequence[str], start: date, end: date, as_of: date | None
+) -> None:
+    """Each framework's rules for its periods (workbench.core.testing.periods)."""
+    from workbench.core.testing.periods import check_period
+
+    check_period(frameworks, start, end, as_of)
+
+
 def check_plan(plan: OperatingPlan) -> None:
     if plan.required < 1:
         raise ValidationError(f"required samples must be at least 1, not {plan.required}")

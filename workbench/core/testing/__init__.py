@@ -1,5 +1,7 @@
 """Control testing: audit periods, sample sizes, evidence period coverage and "backed"
-readiness (the rules are in backing.py's docstring; the records live in the store)."""
+readiness. The rules are in the docstrings of backing.py (readiness), operating.py (the
+conclusion of an operating test), rules.py (the practice tables), occurrences.py and periods.py;
+the records live in the store."""
 
 from workbench.core.store.testing_records import (
     CONCLUSIONS,
@@ -18,15 +20,30 @@ from workbench.core.store.testing_records import (
 )
 
 from .backing import (
+    DEFICIENCY_WORDS,
+    DEVIATION_WORDS,
     SEVERITY_ORDER,
     BackedRule,
     Backing,
+    Conclusion,
     ControlNote,
     DesignResult,
+    Deviation,
     FrameworkBacking,
-    OperatingResult,
+    concerns_design,
+    vocabulary,
 )
 from .coverage import Coverage, Quarter, QuarterCoverage, period_coverage, quarters
+from .occurrences import distinct, occurrence
+from .operating import VERDICT_LABELS, OperatingResult, conclude
+from .periods import (
+    TYPE2_MONTHS,
+    check_period,
+    conclusion_mode,
+    joint_problems,
+    period_warnings,
+)
+from .rules import DEFAULT_REMEDIATION, LOW_FREQUENCIES, RemediationRule, Span
 from .sampling import (
     DEFAULT_SIZES,
     ITGC_CAVEAT,
@@ -43,9 +60,13 @@ from .sampling import (
 
 __all__ = [
     "CONCLUSIONS",
+    "DEFAULT_REMEDIATION",
     "DEFAULT_SIZES",
+    "DEFICIENCY_WORDS",
+    "DEVIATION_WORDS",
     "FINDING_STATUSES",
     "ITGC_CAVEAT",
+    "LOW_FREQUENCIES",
     "OPEN_FINDING_STATUSES",
     "RESULTS",
     "RISKS",
@@ -53,13 +74,17 @@ __all__ = [
     "SEVERITIES",
     "SEVERITY_LABELS",
     "SEVERITY_ORDER",
+    "TYPE2_MONTHS",
+    "VERDICT_LABELS",
     "AuditRecords",
     "BackedRule",
     "Backing",
+    "Conclusion",
     "ControlNote",
     "ControlTest",
     "Coverage",
     "DesignResult",
+    "Deviation",
     "Finding",
     "FrameworkBacking",
     "OperatingPlan",
@@ -67,15 +92,26 @@ __all__ = [
     "Period",
     "Quarter",
     "QuarterCoverage",
+    "RemediationRule",
     "Sample",
     "SampleSize",
     "SampleTable",
     "SamplingFileError",
+    "Span",
+    "check_period",
+    "concerns_design",
+    "conclude",
+    "conclusion_mode",
     "default_table",
+    "distinct",
+    "joint_problems",
     "load_sample_table",
+    "occurrence",
     "operating_plan",
     "parse_sample_table",
     "period_coverage",
+    "period_warnings",
     "quarters",
     "settings_path",
+    "vocabulary",
 ]

@@ -1,21 +1,28 @@
 """Readiness, backed: which `effective` claims rest on tests, and which do not.
 
-A pure function of the catalogs and the testing records (AuditRecords: periods, tests,
-samples, findings and the current period of each framework). The rules:
+A pure function of the catalogs, the testing records (AuditRecords: periods, tests, samples,
+findings and the current period of each framework), the practice tables (SampleTable) and the
+statuses of the IT general controls. The rules (docs/testing.md states them in plain words):
 
 - A control's *current periods* are the current periods of the frameworks it maps to (one
   period may serve several frameworks). With none, nothing is enforced for it: its status alone
   decides, and it is counted as "not checked".
-- **Operating lens**: a control is ready only when `effective` AND, in each of its current
-  periods, its operating test has at least the required passed samples and nothing open: no
-  exception sample that is not resolved by a remediated or closed finding, no open finding. After
-  a finding is remediated, only samples dated after the remediation count (a fresh test).
-  `effective` without that is "effective, unsupported": listed and counted, never ready.
-- **Design lens**: readiness is unchanged (`implemented` or `effective`); those without a passed
-  test of design in each current period (the latest one's conclusion is `effective`) are
-  flagged "design untested".
-- Open findings (open, remediating) roll up per framework of their period, by severity; an open
-  material weakness comes first (for SOX it means ICFR is not effective).
+- **Design comes first**: the latest test of design in a current period concluding
+  `ineffective` makes the control not ready, and deficient, in both lenses ("design
+  ineffective"); a finding that cites no sample (a design deficiency) does the same while it is
+  open or closed without remediation.
+- **Operating lens**: a control is ready only when `effective` AND its operating conclusion in
+  each current period is *effective* (operating.py: exceptions by frequency, distinct
+  occurrences, findings that stand, remediation as of the as-of date) AND, for an automated
+  control or one that uses a report or spreadsheet, every IT general control over those systems
+  is effective and backed ("unsupported: relies on SYSTEM's ITGCs"). A conclusion of *not
+  effective* makes the control deficient (its requirements follow); `effective` then is
+  *contradicted*. Too little evidence is "effective, unsupported".
+- **Design lens**: `implemented` or `effective` is ready (unless design ineffective); those
+  without any test of design in a current period are flagged "design untested".
+- Roll-ups per framework use its vocabulary: SOX (and other frameworks) the deficiency ladder
+  of AS 2201, counting every finding that stands in the current period (as of the as-of date);
+  SOC 2 deviations per control and the criteria at risk, never "material weakness".
 """
 
 from __future__ import annotations
@@ -36,66 +43,29 @@ from workbench.core.store.testing_records import (
     Sample,
 )
 
+from .operating import OperatingResult, conclude
+from .periods import SOC2
+from .sampling import SampleTable, default_table
+
 READY_DESIGN = frozenset({"implemented", "effective"})
 NA = "not_applicable"
 EFFECTIVE = "effective"
+DEFICIENT = "deficient"
 # Severities listed most severe first (roll-ups, lists).
 SEVERITY_ORDER: tuple[str, ...] = tuple(reversed(SEVERITIES))
+# How a framework's report names what testing finds.
+DEFICIENCY_WORDS = "deficiency"  # AS 2201: deficiency, significant deficiency, material weakness
+DEVIATION_WORDS = "deviation"  # SOC 2: deviations per control, criteria at risk
 
 
-@dataclass(frozen=True, slots=True)
-class OperatingResult:
-    """A control's test of operating effectiveness in one period, against what it needs."""
+def vocabulary(framework_id: str) -> str:
+    return DEVIATION_WORDS if framework_id == SOC2 else DEFICIENCY_WORDS
 
-    control_id: str
-    period: str
-    test: ControlTest | None
-    required: int
-    passed: int  # passed samples that count (after the last remediation, if any)
-    exceptions_open: tuple[int, ...]  # exception sample ids not resolved by a finding
-    findings_open: tuple[int, ...]  # open findings of the control in the period
-    remediated_on: date | None  # the latest remediation: samples must follow it
-    not_counted: int  # passed samples before the remediation, or undated after one
 
-    @property
-    def sufficient(self) -> bool:
-        return (
-            self.test is not None
-            and self.passed >= self.required
-            and not self.exceptions_open
-            and not self.findings_open
-        )
-
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        """Why the test does not back the control (empty when it does)."""
-        if self.test is None:
-            return (f"no operating test in period {self.period}",)
-        out: list[str] = []
-        if self.passed < self.required:
-            after = f" after the remediation of {self.remediated_on}" if self.remediated_on else ""
-            out.append(f"{self.passed} of {self.required} samples{after}")
-        if self.exceptions_open:
-            ids = ", ".join(f"#{i}" for i in self.exceptions_open)
-            out.append(f"open exception(s): sample {ids}")
-        if self.findings_open:
-            out.append("open finding(s): " + ", ".join(f"#{i}" for i in self.findings_open))
-        return tuple(out)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "control": self.control_id,
-            "period": self.period,
-            "test": self.test.id if self.test else None,
-            "required": self.required,
-            "passed": self.passed,
-            "exceptions_open": list(self.exceptions_open),
-            "findings_open": list(self.findings_open),
-            "remediated_on": self.remediated_on.isoformat() if self.remediated_on else None,
-            "not_counted": self.not_counted,
-            "sufficient": self.sufficient,
-            "reasons": list(self.reasons),
-        }
+def concerns_design(f: Finding) -> bool:
+    """A finding that cites no exception sample is taken as a design deficiency: it concerns
+    both lenses (one that classifies exceptions concerns the operating lens)."""
+    return not f.samples
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +79,10 @@ class DesignResult:
         return self.test is not None and self.test.conclusion == "effective"
 
     @property
+    def ineffective(self) -> bool:
+        return self.test is not None and self.test.conclusion == "ineffective"
+
+    @property
     def reason(self) -> str:
         if self.test is None:
             return f"no test of design in period {self.period}"
@@ -118,8 +92,34 @@ class DesignResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Conclusion:
+    """A control's readiness under one lens, with its label and why."""
+
+    control_id: str
+    lens: str
+    ready: bool
+    deficient: bool
+    label: str  # ready, not ready, deficient, not effective, design ineffective, ...
+    reasons: tuple[str, ...] = ()
+    contradicted: bool = False  # status effective, but the tests found it failing
+    checked: bool = True  # a current period applies (else the status alone decided)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "control": self.control_id,
+            "lens": self.lens,
+            "ready": self.ready,
+            "deficient": self.deficient,
+            "label": self.label,
+            "reasons": list(self.reasons),
+            "contradicted": self.contradicted,
+            "checked": self.checked,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class ControlNote:
-    """A control in a list (unsupported, design untested), with why."""
+    """A control in a list (unsupported, contradicted, design untested...), with why."""
 
     control_id: str
     reasons: tuple[str, ...]
@@ -129,19 +129,36 @@ class ControlNote:
 
 
 @dataclass(frozen=True, slots=True)
+class Deviation:
+    """SOC 2: a control's exceptions in the period (each stays, whatever was fixed later)."""
+
+    control_id: str
+    samples: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"control": self.control_id, "samples": list(self.samples)}
+
+
+@dataclass(frozen=True, slots=True)
 class FrameworkBacking:
-    """The backed figures of one framework."""
+    """The backed figures of one framework, in its vocabulary."""
 
     framework_id: str
     period: Period | None  # the current period (None: no period in use)
     effective: int  # in-scope controls mapped to the framework with status effective
     backed: tuple[str, ...]  # effective and backed by tests in every current period
-    unsupported: tuple[ControlNote, ...]  # effective, unsupported
+    unsupported: tuple[ControlNote, ...]  # effective, unsupported (too little evidence)
     unchecked: tuple[str, ...]  # effective, but no current period applies to them
     design_untested: tuple[ControlNote, ...]
     findings_open: Mapping[str, int]  # severity -> open findings (periods of this framework)
-    material_weaknesses: tuple[Finding, ...]  # open ones
+    material_weaknesses: tuple[Finding, ...]  # material weaknesses that stand (current period)
     unclassified: tuple[Sample, ...]  # exception samples no finding cites yet
+    contradicted: tuple[ControlNote, ...] = ()  # effective, but the tests found it failing
+    design_ineffective: tuple[ControlNote, ...] = ()
+    standing: tuple[Finding, ...] = ()  # findings that stand in the current period
+    deviations: tuple[Deviation, ...] = ()  # exceptions per control in the current period
+    criteria_at_risk: tuple[str, ...] = ()  # requirements with a failing primary control
+    vocabulary: str = DEFICIENCY_WORDS
 
     @property
     def enforced(self) -> bool:
@@ -151,32 +168,68 @@ class FrameworkBacking:
     def open_findings(self) -> int:
         return sum(self.findings_open.values())
 
+    @property
+    def deficiencies(self) -> dict[str, int]:
+        """Severity -> findings that stand in the current period (closing is not fixing; for
+        a conclusion as of a date, only a tested remediation removes one)."""
+        counts = dict.fromkeys(SEVERITY_ORDER, 0)
+        for f in self.standing:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+        return counts
+
+    @property
+    def deviation_count(self) -> int:
+        return sum(len(d.samples) for d in self.deviations)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "framework": self.framework_id,
+            "vocabulary": self.vocabulary,
             "period": self.period.to_dict() if self.period else None,
             "effective": self.effective,
             "backed": len(self.backed),
             "unsupported": len(self.unsupported),
+            "contradicted": len(self.contradicted),
             "unchecked": len(self.unchecked),
             "design_untested": len(self.design_untested),
+            "design_ineffective": len(self.design_ineffective),
             "backed_ids": list(self.backed),
             "unsupported_controls": [c.to_dict() for c in self.unsupported],
+            "contradicted_controls": [c.to_dict() for c in self.contradicted],
             "unchecked_ids": list(self.unchecked),
             "design_untested_controls": [c.to_dict() for c in self.design_untested],
-            "findings_open": {s: self.findings_open.get(s, 0) for s in SEVERITY_ORDER},
-            "material_weakness": bool(self.material_weaknesses),
-            "material_weaknesses": [f.id for f in self.material_weaknesses],
+            "design_ineffective_controls": [c.to_dict() for c in self.design_ineffective],
+            "findings_open_total": self.open_findings,
             "exceptions_unclassified": [s.id for s in self.unclassified],
         }
+        if self.vocabulary == DEVIATION_WORDS:
+            out["deviations"] = [d.to_dict() for d in self.deviations]
+            out["deviation_count"] = self.deviation_count
+            out["criteria_at_risk"] = list(self.criteria_at_risk)
+        else:
+            out["findings_open"] = {s: self.findings_open.get(s, 0) for s in SEVERITY_ORDER}
+            out["deficiencies"] = self.deficiencies
+            out["findings_standing"] = [f.id for f in self.standing]
+            out["material_weakness"] = bool(self.material_weaknesses)
+            out["material_weaknesses"] = [f.id for f in self.material_weaknesses]
+        return out
 
 
 class Backing:
-    """The testing records indexed for readiness. Immutable: build a new one after a change."""
+    """The testing records indexed for readiness. Immutable: build a new one after a change
+    (the statuses it reads for IT general controls are bound by the readiness model)."""
 
-    def __init__(self, catalog: CatalogSet, records: AuditRecords) -> None:
+    def __init__(
+        self,
+        catalog: CatalogSet,
+        records: AuditRecords,
+        table: SampleTable | None = None,
+        statuses: Mapping[str, str] | None = None,
+    ) -> None:
         self.catalog = catalog
         self.records = records
+        self.table = table or default_table()
+        self.statuses: Mapping[str, str] = statuses if statuses is not None else {}
         self._periods = {p.name: p for p in records.periods}
         self._current = {
             fw: self._periods[name]
@@ -200,7 +253,10 @@ class Backing:
         for f in records.findings:
             self._findings.setdefault((f.control_id, f.period), []).append(f)
         self._control_periods: dict[str, tuple[Period, ...]] = {}
-        self._op_cache: dict[tuple[str, str], OperatingResult] = {}
+        self._op_cache: dict[tuple[str, str, tuple[str, ...]], OperatingResult] = {}
+        self._itgcs: dict[str, tuple[str, ...]] | None = None
+        self._dependents: dict[str, tuple[str, ...]] | None = None
+        self._visiting: set[str] = set()  # IT general controls being checked (no loops)
 
     # -- periods -------------------------------------------------------------------------------
     @property
@@ -226,6 +282,11 @@ class Backing:
             found = tuple(seen.values())
             self._control_periods[control_id] = found
         return found
+
+    def frameworks_in(self, control_id: str, period: Period) -> tuple[str, ...]:
+        """The frameworks of a period that this control maps to (whose rules apply to it)."""
+        mine = self.catalog.frameworks_of(control_id)
+        return tuple(fw for fw in period.frameworks if fw in mine) or tuple(period.frameworks)
 
     def resolve_period(self, control_id: str, name: str | None = None) -> Period:
         """The period a test of this control goes in: `name` (which must serve a framework the
@@ -258,49 +319,42 @@ class Backing:
         )
 
     # -- one control ---------------------------------------------------------------------------
-    def operating(self, control_id: str, period: str) -> OperatingResult:
-        key = (control_id, period)
+    def operating(
+        self, control_id: str, period: str, frameworks: tuple[str, ...] | None = None
+    ) -> OperatingResult:
+        """The operating conclusion of a control in a period: under every framework of the
+        period it maps to (the worst), or under the given ones."""
+        p = self._periods.get(period)
+        fws = frameworks
+        if fws is None:
+            fws = self.frameworks_in(control_id, p) if p is not None else ()
+        key = (control_id, period, fws)
         cached = self._op_cache.get(key)
         if cached is None:
-            cached = self._compute_operating(control_id, period)
+            cached = self._compute_operating(control_id, period, fws)
             self._op_cache[key] = cached
         return cached
 
-    def _compute_operating(self, control_id: str, period: str) -> OperatingResult:
+    def _compute_operating(
+        self, control_id: str, period: str, frameworks: tuple[str, ...]
+    ) -> OperatingResult:
         test = self._operating.get((control_id, period))
         findings = self._findings.get((control_id, period), [])
-        resolved: set[int] = set()
-        cutoff: date | None = None
-        for f in findings:
-            if not f.is_open:
-                resolved.update(f.samples)
-                if f.remediated_on is not None and (cutoff is None or f.remediated_on > cutoff):
-                    cutoff = f.remediated_on
-        open_findings = tuple(f.id for f in findings if f.is_open)
-        if test is None:
-            return OperatingResult(control_id, period, None, 0, 0, (), open_findings, cutoff, 0)
-        passed = not_counted = 0
-        exceptions: list[int] = []
-        for s in self._samples.get(test.id, []):
-            after = cutoff is None or (s.occurred_on is not None and s.occurred_on > cutoff)
-            if s.exception:
-                if s.id not in resolved:
-                    exceptions.append(s.id)
-            elif after:
-                passed += 1
-            else:
-                not_counted += 1
-        required = test.required if test.required is not None else 1
-        return OperatingResult(
+        p = self._periods.get(period)
+        ctl = self.catalog.controls.get(control_id)
+        if p is None or ctl is None:  # pragma: no cover - records name existing things
+            return OperatingResult(control_id, period, test, 1, 0, (), (), None, 0)
+        samples = self._samples.get(test.id, []) if test is not None else []
+        return conclude(
             control_id,
-            period,
+            ctl.frequency,
+            ctl.nature,
+            p,
+            frameworks,
             test,
-            required,
-            passed,
-            tuple(exceptions),
-            open_findings,
-            cutoff,
-            not_counted,
+            samples,
+            findings,
+            self.table,
         )
 
     def design(self, control_id: str, period: str) -> DesignResult:
@@ -337,6 +391,9 @@ class Backing:
             self.operating(control_id, p.name).sufficient for p in self.periods_for(control_id)
         )
 
+    def operating_failed(self, control_id: str) -> bool:
+        return any(self.operating(control_id, p.name).failed for p in self.periods_for(control_id))
+
     def operating_reasons(self, control_id: str) -> tuple[str, ...]:
         """Why the control is not backed, per current period (named with its frameworks when
         the control has more than one)."""
@@ -362,15 +419,132 @@ class Backing:
                 out.append(reason + where)
         return tuple(out)
 
+    def design_problems(self, control_id: str) -> tuple[str, ...]:
+        """Why the design is ineffective in a current period (empty when it is not known to
+        be): the latest test of design, or a design finding that stands."""
+        out: list[str] = []
+        for p in self.periods_for(control_id):
+            d = self.design(control_id, p.name)
+            if d.ineffective and d.test is not None:
+                out.append(
+                    f"the latest test of design (#{d.test.id}, {d.test.performed_on}) concluded "
+                    "ineffective"
+                )
+            for f in self._findings.get((control_id, p.name), []):
+                if concerns_design(f) and (f.is_open or f.status == "closed"):
+                    what = "open" if f.is_open else "closed without remediation"
+                    out.append(f"design finding #{f.id} ({f.severity_label}) {what}")
+        return tuple(out)
+
+    # -- reliance on IT general controls -------------------------------------------------------
+    def itgcs_over(self, system_id: str) -> tuple[str, ...]:
+        if self._itgcs is None:
+            found: dict[str, list[str]] = {}
+            for cid, ctl in self.catalog.controls.items():
+                for sid in ctl.covers:
+                    found.setdefault(sid, []).append(cid)
+            self._itgcs = {k: tuple(v) for k, v in found.items()}
+        return self._itgcs.get(system_id, ())
+
+    def dependents(self, control_id: str) -> tuple[str, ...]:
+        """The controls whose readiness rests on this IT general control."""
+        if self._dependents is None:
+            deps: dict[str, list[str]] = {}
+            for cid in self.catalog.controls:
+                for sid in self.catalog.relied_systems(cid):
+                    for itgc in self.itgcs_over(sid):
+                        deps.setdefault(itgc, []).append(cid)
+            self._dependents = {k: tuple(dict.fromkeys(v)) for k, v in deps.items()}
+        return self._dependents.get(control_id, ())
+
+    def itgc_problem(self, control_id: str) -> str | None:
+        """Why an IT general control cannot be relied on (None: it can): under the operating
+        lens it is not ready (deficient, a finding, a failed test, an ineffective design, not
+        effective, not backed by tests, or itself relying on a report that cannot be)."""
+        status = self.statuses.get(control_id, "not_started")
+        if control_id in self._visiting:
+            return f"{control_id} relies, through other controls, on itself"
+        self._visiting.add(control_id)
+        try:
+            c = self.conclusion(control_id, status, "operating")
+        finally:
+            self._visiting.discard(control_id)
+        if c.ready:
+            return None
+        if not c.checked or c.label in ("not ready", "deficient"):
+            return f"{control_id} is {status.replace('_', ' ')}, not effective"
+        why = f": {c.reasons[0]}" if c.reasons else ""
+        return f"{control_id} is {c.label}{why}"
+
+    def reliance_problems(self, control_id: str) -> list[tuple[str, str]]:
+        """(system, why) for each system whose ITGCs this control relies on and cannot."""
+        out: list[tuple[str, str]] = []
+        for sid in self.catalog.relied_systems(control_id):
+            itgcs = self.itgcs_over(sid)
+            if not itgcs:
+                out.append((sid, f"no IT general control covers {sid}"))
+                continue
+            for itgc in itgcs:
+                why = self.itgc_problem(itgc)
+                if why is not None:
+                    out.append((sid, why))
+        return out
+
+    # -- the rule ------------------------------------------------------------------------------
+    def conclusion(self, control_id: str, status: str, lens: str) -> Conclusion:
+        """A control's readiness under a lens (see the module docstring)."""
+        if status == NA:
+            return Conclusion(control_id, lens, False, False, "not applicable", checked=False)
+        if not self.checked(control_id):
+            ready = status == EFFECTIVE if lens == "operating" else status in READY_DESIGN
+            label = "ready" if ready else ("deficient" if status == DEFICIENT else "not ready")
+            return Conclusion(control_id, lens, ready, status == DEFICIENT, label, checked=False)
+        design = self.design_problems(control_id)
+        if lens != "operating":
+            if design:
+                return Conclusion(
+                    control_id, lens, False, True, _design_label(control_id, self), design
+                )
+            if status in READY_DESIGN:
+                return Conclusion(control_id, lens, True, False, "ready")
+            label = "deficient" if status == DEFICIENT else "not ready"
+            return Conclusion(control_id, lens, False, status == DEFICIENT, label)
+        claimed = status == EFFECTIVE
+        if design:
+            label = _design_label(control_id, self)
+            return Conclusion(control_id, lens, False, True, label, design, contradicted=claimed)
+        if self.operating_failed(control_id):
+            reasons = self.operating_reasons(control_id)
+            return Conclusion(
+                control_id, lens, False, True, "not effective", reasons, contradicted=claimed
+            )
+        if status == DEFICIENT:
+            return Conclusion(control_id, lens, False, True, "deficient")
+        if not claimed:
+            return Conclusion(control_id, lens, False, False, "not ready")
+        if not self.operating_backed(control_id):
+            return Conclusion(
+                control_id,
+                lens,
+                False,
+                False,
+                "effective, unsupported",
+                self.operating_reasons(control_id),
+            )
+        reliance = self.reliance_problems(control_id)
+        if reliance:
+            reasons = tuple(f"relies on {sid}'s ITGCs: {why}" for sid, why in reliance)
+            label = f"unsupported: relies on {reliance[0][0]}'s ITGCs"
+            return Conclusion(control_id, lens, False, False, label, reasons)
+        return Conclusion(control_id, lens, True, False, "ready")
+
     def ready(self, control_id: str, status: str, lens: str) -> bool:
         """The readiness rule (a Readiness `ready_fn`): see the module docstring."""
-        if status == NA:
-            return False
-        if lens == "operating":
-            if status != EFFECTIVE:
-                return False
-            return not self._current or self.operating_backed(control_id)
-        return status in READY_DESIGN
+        return self.conclusion(control_id, status, lens).ready
+
+    def deficient(self, control_id: str, status: str, lens: str) -> bool:
+        """A Readiness `deficient_fn`: the tests found the control failing under this lens."""
+        return self.conclusion(control_id, status, lens).deficient
 
     # -- roll-ups ------------------------------------------------------------------------------
     def findings(
@@ -427,45 +601,103 @@ class Backing:
         framework_id: str,
         statuses: Mapping[str, str],
         frameworks_of: Callable[[str], Iterable[str]] | None = None,
+        in_scope: Callable[[str, str], bool] | None = None,
     ) -> FrameworkBacking:
         """The backed figures of a framework for these statuses. `frameworks_of` gives the
         frameworks a control serves (Readiness.control_frameworks: in-scope requirements only);
-        default: every framework it maps to in the catalogs."""
+        `in_scope` whether a requirement is in scope (criteria at risk); default: every
+        framework it maps to in the catalogs, every requirement."""
         serves = frameworks_of or self.catalog.frameworks_of
         effective = 0
         backed: list[str] = []
         unsupported: list[ControlNote] = []
+        contradicted: list[ControlNote] = []
         unchecked: list[str] = []
         untested: list[ControlNote] = []
+        ineffective: list[ControlNote] = []
         for cid in self.catalog.controls:
             status = statuses.get(cid, "not_started")
             if status == NA or framework_id not in serves(cid):
                 continue
-            if status in READY_DESIGN and self.checked(cid) and not self.design_tested(cid):
+            checked = self.checked(cid)
+            design = self.design_problems(cid) if checked else ()
+            if design:
+                ineffective.append(ControlNote(cid, design))
+            elif (
+                status in READY_DESIGN
+                and checked
+                and any(self.design(cid, p.name).test is None for p in self.periods_for(cid))
+            ):
                 untested.append(ControlNote(cid, self.design_reasons(cid)))
             if status != EFFECTIVE:
                 continue
             effective += 1
-            if not self.checked(cid):
+            if not checked:
                 unchecked.append(cid)
-            elif self.operating_backed(cid):
+                continue
+            c = self.conclusion(cid, status, "operating")
+            if c.ready:
                 backed.append(cid)
+            elif c.contradicted:
+                contradicted.append(ControlNote(cid, c.reasons))
             else:
-                unsupported.append(ControlNote(cid, self.operating_reasons(cid)))
+                unsupported.append(ControlNote(cid, c.reasons))
+        period = self.current_period(framework_id)
+        standing: list[Finding] = []
+        deviations: list[Deviation] = []
+        at_risk: dict[str, None] = {}
+        if period is not None:
+            by_id = {f.id: f for f in self.records.findings}
+            fws = (framework_id,)
+            for cid in self.catalog.controls:
+                if framework_id not in self.catalog.frameworks_of(cid):
+                    continue
+                has_records = (cid, period.name) in self._findings or self._operating.get(
+                    (cid, period.name)
+                )
+                if not has_records and not self.design(cid, period.name).test:
+                    continue
+                op = self.operating(cid, period.name, fws)
+                standing += [by_id[i] for i in op.standing if i in by_id]
+                if op.deviations:
+                    deviations.append(Deviation(cid, op.deviations))
+                failing = op.failed or self.design(cid, period.name).ineffective
+                if failing:
+                    for m in self.catalog.by_control.get(cid, ()):
+                        if m.framework_id != framework_id or not m.primary:
+                            continue
+                        if in_scope is None or in_scope(framework_id, m.requirement_id):
+                            at_risk[m.requirement_id] = None
+        rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+        standing.sort(key=lambda f: (rank.get(f.severity, 99), f.id))
+        order = {
+            r.id: i for i, r in enumerate(self.catalog.frameworks[framework_id].requirements())
+        }
         return FrameworkBacking(
             framework_id=framework_id,
-            period=self.current_period(framework_id),
+            period=period,
             effective=effective,
             backed=tuple(backed),
             unsupported=tuple(unsupported),
             unchecked=tuple(unchecked),
             design_untested=tuple(untested),
             findings_open=self.severity_counts(framework_id),
-            material_weaknesses=tuple(
-                self.findings(framework_id, open_only=True, severity="material_weakness")
-            ),
+            material_weaknesses=tuple(f for f in standing if f.severity == "material_weakness"),
             unclassified=tuple(self.unclassified(framework_id)),
+            contradicted=tuple(contradicted),
+            design_ineffective=tuple(ineffective),
+            standing=tuple(standing),
+            deviations=tuple(deviations),
+            criteria_at_risk=tuple(sorted(at_risk, key=lambda r: order.get(r, 1 << 30))),
+            vocabulary=vocabulary(framework_id),
         )
+
+
+def _design_label(control_id: str, backing: Backing) -> str:
+    periods = backing.periods_for(control_id)
+    if any(backing.design(control_id, p.name).ineffective for p in periods):
+        return "design ineffective"
+    return "design deficient"
 
 
 def _design_order(t: ControlTest) -> tuple[date, int]:
@@ -473,13 +705,31 @@ def _design_order(t: ControlTest) -> tuple[date, int]:
 
 
 class BackedRule:
-    """A Readiness `ready_fn` that follows a Backing, which can be swapped after a change (the
-    Workspace does). Exports recognise it and re-apply it to their own snapshot."""
+    """A Readiness `ready_fn` (and `deficient_fn`) that follows a Backing, which can be swapped
+    after a change (the Workspace does). Readiness binds it to its live statuses (the IT
+    general controls' statuses decide their dependents) and refreshes the dependents of a
+    control that changes. Exports recognise it and re-apply it to their own snapshot."""
 
-    __slots__ = ("backing",)
+    __slots__ = ("_statuses", "backing")
 
     def __init__(self, backing: Backing) -> None:
+        self.backing = backing
+        self._statuses: Mapping[str, str] = backing.statuses
+
+    def bind(self, statuses: Mapping[str, str]) -> None:
+        self._statuses = statuses
+        self.backing.statuses = statuses
+
+    def swap(self, backing: Backing) -> None:
+        """Use a new Backing (after a testing change), keeping the bound statuses."""
+        backing.statuses = self._statuses
         self.backing = backing
 
     def __call__(self, control_id: str, status: str, lens: str) -> bool:
         return self.backing.ready(control_id, status, lens)
+
+    def deficient(self, control_id: str, status: str, lens: str) -> bool:
+        return self.backing.deficient(control_id, status, lens)
+
+    def dependents(self, control_id: str) -> tuple[str, ...]:
+        return self.backing.dependents(control_id)

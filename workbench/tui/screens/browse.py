@@ -355,9 +355,8 @@ class BrowseScreen(Screen[None]):
                 return
             value: Any = parse_date(text) if field == "due" else (text or None)
 
-            def change() -> None:
-                for cid in targets:
-                    self.ws.update(cid, **{field: value})
+            def change() -> None:  # every selected control in one action: one z restores all
+                self.ws.update(targets, **{field: value})
 
             self.wb.run_write(f"Edit {field}", change, lambda: self.refresh_all(targets))
 
@@ -480,7 +479,7 @@ class BrowseScreen(Screen[None]):
 
             def change() -> None:
                 for (fw, gid), wanted in result.items():
-                    if self.ws.readiness.scope.includes(fw, gid) != wanted:
+                    if self.ws.node_in_scope(fw, gid) != wanted:
                         self.ws.set_scope(fw, gid, wanted)
 
             def after() -> None:

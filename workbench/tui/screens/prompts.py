@@ -14,27 +14,25 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet
 
+from workbench.core import validate
 from workbench.core.browse import Filters
+from workbench.core.store import ValidationError
 from workbench.presentation import STATUS_LABELS
 
 Validator = Callable[[str], str | None]  # returns an error message, or None when valid
 
 
 def parse_date(text: str) -> date | None:
-    """A YYYY-MM-DD date, or None for an empty field. Raises ValueError with a clear message."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+    """A date field: None when empty, else exactly what the CLI accepts (core/validate.py:
+    YYYY-MM-DD, in the range an audit record can mean). Raises ValidationError."""
+    return validate.optional_date(text)
 
 
 def date_error(text: str) -> str | None:
+    """The message for a date field that will be refused, or None."""
     try:
-        parse_date(text)
-    except ValueError as exc:
+        validate.optional_date(text)
+    except ValidationError as exc:
         return str(exc)
     return None
 
@@ -112,7 +110,7 @@ class EvidencePrompt(_Modal):
             try:
                 start = parse_date(self.query_one("#ev-from", Input).value)
                 end = parse_date(self.query_one("#ev-to", Input).value)
-            except ValueError as exc:
+            except ValidationError as exc:
                 error = str(exc)
             if error is None and start and end and end < start:
                 error = "the period ends before it starts"
@@ -196,7 +194,8 @@ class FilterPrompt(_Modal):
 
 
 class ScopePrompt(_Modal):
-    """Switch optional groups (SOC 2's Availability, Confidentiality, ...) in or out of scope."""
+    """Switch optional parts in or out of scope: SOC 2's categories (Availability,
+    Confidentiality, ...) and the SOX requirements usually outside ICFR."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
@@ -211,7 +210,7 @@ class ScopePrompt(_Modal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Scope", classes="dialog-title")
-            yield Label("Optional categories in scope (Security is always in):", classes="hint")
+            yield Label("Optional parts in scope (SOC 2 Security is always in):", classes="hint")
             for i, (_fw, _gid, label, on) in enumerate(self.groups):
                 yield Checkbox(label, on, id=f"scope-{i}")
             with Horizontal(classes="row buttons"):

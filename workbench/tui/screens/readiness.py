@@ -71,10 +71,10 @@ class ReadinessScreen(Screen[None]):
             backed = self.ws.backed(fw_id)
             parts += [backing_summary(backed, fw.name), figures_table(r, fw_id, width), Text("")]
         parts.append(shared_summary(r))
-        excluded = sorted(r.scope.excluded)
+        excluded = r.out_of_scope_nodes()
         if excluded:
             parts.append(
-                Text("Out of scope: " + ", ".join(f"{f} {g}" for f, g in excluded), style="dim")
+                Text("Out of scope: " + ", ".join(f"{f} {g}" for f, g, _ in excluded), style="dim")
             )
         self.query_one("#figures-body", Static).update(Group(*parts))
         self._fill_gaps()
@@ -117,22 +117,29 @@ class ReadinessScreen(Screen[None]):
             lst.highlighted = min(keep, len(ranking) - 1)
 
     def _fill_unsupported(self) -> None:
-        """Effective claims the tests do not back, per framework: listed, never counted ready."""
+        """Effective claims the tests contradict, then those they do not back, per framework:
+        listed, never counted ready."""
         lst = self.query_one("#unsupported", OptionList)
         lst.clear_options()
         seen: set[str] = set()
-        for fw_id in self.ws.catalog.frameworks:
-            for note in self.ws.backed(fw_id).unsupported:
-                if note.control_id in seen:
-                    continue
-                seen.add(note.control_id)
-                label = Text(no_wrap=True, overflow="ellipsis")
-                label.append(f"{note.control_id:<10}", style="bold yellow")
-                label.append("; ".join(note.reasons))
-                lst.add_option(Option(label, id=f"test|{note.control_id}"))
-        self.query_one("#unsupported-title", Label).update(
-            f"Effective, unsupported ({len(seen)}): enter opens the test"
-        )
+        contradicted = 0
+        for kind in ("contradicted", "unsupported"):
+            for fw_id in self.ws.catalog.frameworks:
+                for note in getattr(self.ws.backed(fw_id), kind):
+                    if note.control_id in seen:
+                        continue
+                    seen.add(note.control_id)
+                    contradicted += kind == "contradicted"
+                    label = Text(no_wrap=True, overflow="ellipsis")
+                    style = "bold red" if kind == "contradicted" else "bold yellow"
+                    label.append(f"{note.control_id:<10}", style=style)
+                    label.append("; ".join(note.reasons))
+                    lst.add_option(Option(label, id=f"test|{note.control_id}"))
+        unsupported = len(seen) - contradicted
+        title = f"Effective, unsupported ({unsupported})"
+        if contradicted:
+            title = f"Effective, contradicted ({contradicted}) or unsupported ({unsupported})"
+        self.query_one("#unsupported-title", Label).update(f"{title}: enter opens the test")
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -127,7 +127,7 @@ class TestScreen(Screen[None]):
             )
         op = backing.operating(cid, period.name)
         parts += [Text(""), Text("Test of operating effectiveness", style="bold underline")]
-        size = ws.sample_size(cid, risk=op.test.risk if op.test else None)
+        size = ws.sample_size(cid, risk=op.test.risk if op.test else None, period=period)
         line = Text()
         # Before the test is opened, `required` is 0: show what the first sample will plan.
         required = op.required if op.test is not None else size.required
@@ -137,18 +137,28 @@ class TestScreen(Screen[None]):
             line.append("  (a: the first sample opens the test)", style="dim")
         if op.not_counted:
             line.append(
-                f"  ({op.not_counted} not counted: before the remediation or undated)", style="dim"
+                f"  ({op.not_counted} not counted: a repeat, before the remediation or late)",
+                style="dim",
             )
         parts.append(line)
         basis = op.test.basis if op.test and op.test.basis else size.basis
         parts.append(Text(f"sample size: {basis}", style="dim"))
         if size.caveat:
             parts.append(Text(size.caveat, style="italic yellow"))
-        verdict = (
-            Text("backs an effective status in the operating lens", style="green")
-            if op.sufficient
-            else Text("not backed: " + "; ".join(op.reasons), style="yellow")
-        )
+        if op.remediation:
+            parts.append(Text(op.remediation, style="dim"))
+        status = ws.readiness.status(cid)
+        concl = backing.conclusion(cid, status, "operating")
+        if op.sufficient and concl.ready:
+            verdict = Text("backs an effective status in the operating lens", style="green")
+        elif concl.deficient:
+            verdict = Text(f"{concl.label}: " + "; ".join(concl.reasons), style="bold red")
+            if concl.contradicted:
+                verdict.append("  (contradicts the status effective)", style="bold red")
+        elif not op.sufficient:
+            verdict = Text("not backed: " + "; ".join(op.reasons), style="yellow")
+        else:
+            verdict = Text(f"{concl.label}: " + "; ".join(concl.reasons), style="yellow")
         parts.append(verdict)
         samples = backing.samples(op.test.id) if op.test else []
         if samples:

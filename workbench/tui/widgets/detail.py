@@ -57,6 +57,12 @@ def render_control(
         ("Status ", "dim"),
         (STATUS_LABELS[status], STATUS_STYLES[status]),
         ("  ready" if readiness.is_ready(control_id) else "", "green"),
+        (
+            "  deficient under the tests"
+            if readiness.is_deficient(control_id) and status.value != "deficient"
+            else "",
+            "bold red",
+        ),
     )
     line.append("   Owner ", style="dim")
     line.append(clip(state.owner, SHORT) if state.owner else f"— (suggested: {ctl.owner_role})")
@@ -76,6 +82,8 @@ def render_control(
         row.append(f"{cat.frameworks[fw].name:<6} ")
         row.append(f"{rid:<12}", style="bold")
         row.append(f"{req_state.replace('_', ' '):<9}", style=STATE_STYLES.get(req_state, ""))
+        if cat.role_of(control_id, fw, rid) == "supporting":
+            row.append("supports ", style="dim italic")
         row.append(title)
         parts.append(row)
     if state.notes:

@@ -117,13 +117,24 @@ SEVERITY_LABELS = {
 
 
 def backing_summary(backed: Any, name: str) -> RenderableType:
-    """A framework's test backing: period, backed vs unsupported claims, open findings."""
+    """A framework's test backing: period, backed vs unsupported vs contradicted claims, and
+    what was found in the framework's own words (SOX: findings by severity, a material weakness
+    first; SOC 2: deviations and criteria at risk)."""
     lines: list[RenderableType] = []
-    if backed.material_weaknesses:
+    soc2_words = backed.vocabulary == "deviation"
+    if not soc2_words and backed.material_weaknesses:
         ids = ", ".join(f"#{f.id} {f.control_id}" for f in backed.material_weaknesses)
         lines.append(
             Text(
-                f"⚠ {name}: open material weakness ({ids}): internal control is not effective",
+                f"⚠ {name}: material weakness ({ids}): internal control is not effective",
+                style="bold reverse red",
+            )
+        )
+    if soc2_words and backed.criteria_at_risk:
+        lines.append(
+            Text(
+                f"⚠ {name}: criteria at risk of a qualified opinion: "
+                + ", ".join(backed.criteria_at_risk),
                 style="bold reverse red",
             )
         )
@@ -138,22 +149,34 @@ def backing_summary(backed: Any, name: str) -> RenderableType:
     lines.append(
         Text.assemble((f"{name} tests ", "bold"), (f"{p.name} {p.start} → {p.end}", "italic"))
     )
-    lines.append(
-        Text.assemble(
-            f"  effective {backed.effective}: ",
-            (f"backed {len(backed.backed)}", "green"),
-            " · ",
-            (f"unsupported {len(backed.unsupported)}", "bold yellow" if backed.unsupported else ""),
-            f" · design untested {len(backed.design_untested)}",
-        )
+    claims = Text.assemble(
+        f"  effective {backed.effective}: ",
+        (f"backed {len(backed.backed)}", "green"),
+        " · ",
+        (f"unsupported {len(backed.unsupported)}", "bold yellow" if backed.unsupported else ""),
     )
-    findings = Text("  open findings: ")
-    for sev in ("material_weakness", "significant_deficiency", "deficiency"):
-        n = backed.findings_open.get(sev, 0)
-        findings.append(
-            f"{SEVERITY_LABELS[sev]} {n}  ", style="bold red" if n and sev != "deficiency" else ""
-        )
+    if backed.contradicted:
+        claims.append(f" · contradicted {len(backed.contradicted)}", style="bold red")
+    claims.append(f" · design untested {len(backed.design_untested)}")
+    if backed.design_ineffective:
+        claims.append(f" · design ineffective {len(backed.design_ineffective)}", style="bold red")
+    lines.append(claims)
+    if soc2_words:
+        found = Text("  deviations: ")
+        n = backed.deviation_count
+        found.append(str(n), style="bold red" if n else "")
+        if backed.deviations:
+            found.append(" (" + ", ".join(d.control_id for d in backed.deviations) + ")")
+        found.append(f"  open findings {backed.open_findings}  ")
+    else:
+        found = Text("  open findings: ")
+        for sev in ("material_weakness", "significant_deficiency", "deficiency"):
+            n = backed.findings_open.get(sev, 0)
+            found.append(
+                f"{SEVERITY_LABELS[sev]} {n}  ",
+                style="bold red" if n and sev != "deficiency" else "",
+            )
     if backed.unclassified:
-        findings.append(f"unclassified exceptions {len(backed.unclassified)}", style="yellow")
-    lines.append(findings)
+        found.append(f"unclassified exceptions {len(backed.unclassified)}", style="yellow")
+    lines.append(found)
     return Group(*lines)
