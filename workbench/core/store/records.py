@@ -6,7 +6,6 @@ by any backend from its rows.
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 from dataclasses import dataclass
@@ -211,6 +210,8 @@ def resolve_actor(cli_value: str | None = None) -> str:
     ):
         if candidate and candidate.strip():
             return check_name(candidate.strip(), f"the actor name ({source})")
+    import getpass  # only when neither is given (it loads termios)
+
     try:
         name = getpass.getuser().strip()
     except Exception:  # no USER/LOGNAME and no passwd entry (containers)
