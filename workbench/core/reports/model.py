@@ -66,7 +66,7 @@ READY_WORDS: dict[str, str] = {
 
 
 def status_label(status: str) -> str:
-    """'not_started' -> 'Not started' (unknown values are shown as stored)."""
+    """'not_started' -> 'not started' (unknown values are shown as stored)."""
     try:
         return STATUS_LABELS[Status(status)]
     except ValueError:
