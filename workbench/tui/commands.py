@@ -91,6 +91,7 @@ BROWSE_COMMANDS: tuple[Command, ...] = (
         "Implemented",
         "status: mark implemented",
         "Designed and in place",
+        show=False,
     ),
     Command(
         "p",

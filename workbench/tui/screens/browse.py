@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 
 from workbench.core.browse import (
     SORT_KEYS,
@@ -31,6 +31,7 @@ from workbench.presentation import STATUS_LABELS
 from ..commands import BROWSE_COMMANDS, bindings
 from ..widgets.control_list import ControlList, Row
 from ..widgets.detail import DetailPane
+from ..widgets.footer import KeyFooter
 from ..widgets.framework_tree import FrameworkTree, NodeRef
 from ..widgets.readiness_view import strip
 from .base import WorkbenchScreen
@@ -65,7 +66,7 @@ class BrowseScreen(WorkbenchScreen):
                     yield Static(id="list-header", markup=False)
                     yield ControlList(self._row, id="controls")
                 yield DetailPane(self.ws, id="detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#strip", Static).tooltip = "\n".join(

@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.core.evidence_status import EvidenceStatus
@@ -20,6 +20,7 @@ from workbench.core.workspace import Workspace
 from workbench.presentation import SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
 
 from ..commands import READINESS_COMMANDS, bindings
+from ..widgets.footer import KeyFooter
 from ..widgets.readiness_view import backing_summary, figures_table, shared_summary, strip
 from .base import WorkbenchScreen
 
@@ -50,7 +51,7 @@ class ReadinessScreen(WorkbenchScreen):
                 yield OptionList(id="unsupported")
                 yield Label("", id="evidence-title")
                 yield OptionList(id="evidence")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#strip", Static).tooltip = "\n".join(

@@ -17,7 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.core.store import Finding, Period
@@ -27,6 +27,7 @@ from workbench.presentation import severity_text
 from workbench.presentation.testing import test_view
 
 from ..commands import FINDINGS_COMMANDS, TESTING_COMMANDS, bindings
+from ..widgets.footer import KeyFooter
 from .base import WorkbenchScreen
 from .prompts import FindingPrompt, SamplePrompt, TextPrompt, date_error, parse_date
 
@@ -80,7 +81,7 @@ class TestScreen(WorkbenchScreen):
         yield Static(id="periods", markup=False)
         with VerticalScroll(id="test-scroll"):
             yield Static(id="test-body", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_all()
@@ -359,7 +360,7 @@ class FindingsScreen(WorkbenchScreen):
     def compose(self) -> ComposeResult:
         yield Label("", id="findings-title")
         yield OptionList(id="findings")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_all()
