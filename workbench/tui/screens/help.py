@@ -57,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
         if self.terms:
             table.add_row(Text("Terms", style="bold underline"), "")
             for term, meaning in self.terms.items():
-                table.add_row(Text(term), Text(meaning, style="dim"))
+                table.add_row("", Text.assemble(term, (f"  {meaning}", "dim")))
         return table
 
     async def action_dismiss(self, result: None = None) -> None:

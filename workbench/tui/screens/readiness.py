@@ -105,11 +105,11 @@ class ReadinessScreen(WorkbenchScreen):
     def _fill_evidence(self) -> None:
         lst = self.query_one("#evidence", OptionList)
         lst.clear_options()
-        for cid, line in self._evidence_problems:
+        for i, (cid, line) in enumerate(self._evidence_problems):
             label = Text(no_wrap=True, overflow="ellipsis")
             label.append(f"{cid:<10}", style="bold red")
             label.append(line)
-            lst.add_option(Option(label, id=f"ctl|{cid}"))
+            lst.add_option(Option(label, id=f"ev|{cid}|{i}"))
         n = len(self._evidence_problems)
         self.query_one("#evidence-title", Label).update(
             f"Evidence changed or missing since attached ({n})"
