@@ -338,7 +338,7 @@ async def test_tree_names_groups_and_keeps_percentages_in_view(workspace_factory
         tree = app.browse_screen.query_one(FrameworkTree)
         for child in tree.root.children[0].children:
             label = str(child.label)
-            fw, gid = child.data
+            _fw, gid = child.data
             assert not label.strip().startswith(gid), label  # the name, not "SECURITY Security"
             assert label.strip().split()[0].endswith("%") or label.startswith("out")
 

@@ -68,6 +68,8 @@ def edit_finding(screen: WorkbenchScreen, finding: Finding, after: Any = None) -
 class TestScreen(WorkbenchScreen):
     """A control's test of design and of operating effectiveness, one period at a time."""
 
+    __test__ = False  # not a pytest class, whatever its name
+
     CSS_PATH = "testing.tcss"
     COMMAND_LIST = TESTING_COMMANDS
     BINDINGS: ClassVar[list[BindingType]] = bindings(*TESTING_COMMANDS)
