@@ -404,6 +404,9 @@ async def test_sort_and_the_mine_and_overdue_filters(workspace_factory) -> None:
     by_status = sort_controls(ids, "status", ws.readiness, states)
     assert by_status[-1] == ids[0]
     assert apply_filters(ids, Filters(overdue=True), ws.readiness, states, actor="x") == [ids[2]]
+    ws.update([ids[1]], owner="Dana Lee")  # the actor dana.lee owns what "Dana Lee" owns
+    mine = apply_filters(ids, Filters(mine=True), ws.readiness, ws.states(), actor="dana.lee")
+    assert mine == [ids[1]]
 
 
 # -- CLI ---------------------------------------------------------------------------------------

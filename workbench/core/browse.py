@@ -143,7 +143,7 @@ def apply_filters(
     cat = readiness.catalog
     out = []
     owner_q = (filters.owner or "").strip().lower()
-    me = actor.strip().lower()
+    me = _person(actor)
     day = today or date.today()
     for cid in control_ids:
         st = states.get(cid)
@@ -158,7 +158,7 @@ def apply_filters(
             continue
         if owner_q and owner_q not in owner.lower():
             continue
-        if filters.mine and owner.strip().lower() != me:
+        if filters.mine and _person(owner) != me:
             continue
         if filters.overdue and not is_overdue(st, readiness.status(cid), day):
             continue
@@ -166,6 +166,11 @@ def apply_filters(
             continue
         out.append(cid)
     return out
+
+
+def _person(name: str) -> str:
+    """A name as "mine" compares it: the actor dana.lee owns what "Dana Lee" owns."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def is_overdue(state: ControlState | None, status: str, today: date) -> bool:
