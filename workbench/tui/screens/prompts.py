@@ -168,7 +168,8 @@ def _reference_error(kind: str, ref: str) -> str | None:
         if is_url(ref):
             return "that is a URL: choose URL above"
         path = Path(ref).expanduser()
-        if not path.is_file():
+        # What exists but is no regular file (a FIFO, a device) the store refuses by name.
+        if path.is_dir() or not path.exists():
             what = "a folder" if path.is_dir() else "no such file"
             return f"{what}: {ref} (give the path of a file, or choose note to keep text)"
     return None
@@ -227,7 +228,7 @@ class SamplePrompt(_Modal):
             evidence = values["evidence"]
             from workbench.core.store.evidence import is_url
 
-            if not is_url(evidence) and not Path(evidence).expanduser().is_file():
+            if not is_url(evidence) and not Path(evidence).expanduser().exists():
                 error = f"no such file: {evidence} (a URL starts with https://)"
         if error:
             self.query_one("#prompt-error", Label).update(error)
