@@ -48,6 +48,22 @@ class EvidenceStatus:
         self._seen[item.id] = (key, word)
         return word
 
+    def quick(self, item: Evidence) -> str | None:
+        """The word without reading the file: remembered, or told by its size or absence;
+        None when only hashing it can tell (call `word`, off a UI thread)."""
+        if item.kind != "file" or item.sha256 is None or item.size is None:
+            return ""
+        try:
+            st = os.stat(item.ref)
+        except OSError:
+            return "missing"
+        if st.st_size != item.size:
+            return "changed"
+        cached = self._seen.get(item.id)
+        if cached is not None and cached[0] == (st.st_size, st.st_mtime_ns, st.st_ino):
+            return cached[1]
+        return None
+
     def words(self, items: Iterable[Evidence]) -> dict[int, str]:
         return {item.id: self.word(item) for item in items}
 

@@ -75,14 +75,39 @@ class DetailPane(VerticalScroll, can_focus=False):
         self.ws = workspace
         # Files are hashed again only when they moved on disk: cheap on every key press.
         self.evidence_status = EvidenceStatus(workspace.store.path)
+        self._shown: str | None = None  # the control shown
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body", markup=False)
 
     def show_control(self, control_id: str) -> None:
         ws = self.ws
+        evidence = ws.store.evidence(control_id)
+        quick = {ev.id: self.evidence_status.quick(ev) for ev in evidence}
+        self._render_control(control_id, evidence, {k: v or "" for k, v in quick.items()})
+        if None in quick.values():
+            # A file not yet compared: hash it in a worker (never on a key press), then show.
+            def check() -> None:
+                words = self.evidence_status.words(evidence)
+                self.app.call_from_thread(self._checked, control_id, evidence, words)
+
+            self.run_worker(check, thread=True, exclusive=True, group="evidence-status")
+
+    def _checked(self, control_id: str, evidence: list, words: dict[int, str]) -> None:  # type: ignore[type-arg]
+        if self._shown == control_id:
+            self._render_control(control_id, evidence, words, home=False)
+
+    def _render_control(
+        self,
+        control_id: str,
+        evidence: list,
+        words: dict[int, str],
+        *,
+        home: bool = True,  # type: ignore[type-arg]
+    ) -> None:
+        ws = self.ws
         store = ws.store
-        evidence = store.evidence(control_id)
+        self._shown = control_id
         parts = control_view(
             ws.catalog,
             control_id,
@@ -91,13 +116,15 @@ class DetailPane(VerticalScroll, can_focus=False):
             store.history(control_id, limit=5),
             readiness=ws.readiness,
             backing=ws.backing,
-            evidence_words=self.evidence_status.words(evidence),
+            evidence_words=words,
         )
-        self._show(Group(*parts))
+        self._show(Group(*parts), home=home)
 
     def show_node(self, fw_id: str, node_id: str | None) -> None:
+        self._shown = None
         self._show(render_node(self.ws, fw_id, node_id))
 
-    def _show(self, renderable: RenderableType) -> None:
+    def _show(self, renderable: RenderableType, *, home: bool = True) -> None:
         self.query_one("#detail-body", Static).update(renderable)
-        self.scroll_home(animate=False)
+        if home:
+            self.scroll_home(animate=False)
