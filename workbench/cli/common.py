@@ -185,11 +185,10 @@ def positive_int(text: str) -> int:
 
 
 def status_text(status: str) -> Text:
-    from rich.text import Text
+    """A status in its one label and style (workbench/presentation)."""
+    from workbench.presentation import status_text as styled
 
-    from workbench.presentation import STATUS_LABELS, STATUS_STYLES
-
-    return Text(STATUS_LABELS.get(status, status), style=STATUS_STYLES.get(status, ""))
+    return styled(status)
 
 
 def fmt_at(moment: datetime | None) -> str:

@@ -353,6 +353,31 @@ def _evidence_ref(kind: str, ref: str, label: str) -> str:
     return e(label) + (f": {e(ref)}" if label != ref else "")
 
 
+def _contents(report: Report) -> list[str]:
+    """A table of contents: every section, each framework and each control (a binder is
+    read by jumping to what a question is about)."""
+    items = [
+        ("summary", "Summary"),
+        ("shared", "Shared controls"),
+        ("gaps", "Gaps"),
+        ("next", "What to work on next"),
+        ("testing", "Control testing"),
+        *((f"framework-{fw.id}", f"{fw.name} requirements") for fw in report.frameworks),
+    ]
+    out = ['<nav id="contents" aria-label="Contents">', "<h2>Contents</h2>", "<ul>"]
+    out += [f'<li><a href="#{e(anchor)}">{e(text)}</a></li>' for anchor, text in items]
+    out.append('<li><a href="#controls">Controls</a><ul>')
+    out += [
+        f'<li><a href="#control-{e(ctl.id)}">{c(ctl.id)} {e(ctl.title)}</a></li>'
+        for ctl in report.controls
+    ]
+    out += ["</ul></li>"]
+    if report.orphans:
+        out.append('<li><a href="#orphans">Orphaned records</a></li>')
+    out += ["</ul>", "</nav>"]
+    return out
+
+
 def _control(ctl: ControlReport) -> list[str]:
     out = [f'<h3 id="control-{e(ctl.id)}">{c(ctl.id)} {e(ctl.title)}</h3>']
     if ctl.status == "not_applicable":
@@ -396,6 +421,9 @@ def _control(ctl: ControlReport) -> list[str]:
         out.append("<ul>")
         for ev in ctl.evidence:
             extra = [e(ev.kind)]
+            if ev.status:
+                word = e(ev.status)
+                extra.append(word if ev.status == "unchanged" else f"<strong>{word}</strong>")
             if ev.period:
                 extra.append(f"period {e(ev.period)}")
             if ev.sha256:
@@ -510,6 +538,7 @@ def render_html(report: Report) -> str:
         "<body>",
     ]
     out += _header(report)
+    out += _contents(report)
     out += _summary(report)
     out += _shared(report)
     out += _gaps(report)

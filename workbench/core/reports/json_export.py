@@ -65,6 +65,7 @@ def _evidence(ev: EvidenceItem) -> dict[str, Any]:
         "size": ev.size,
         "added_at": fmt_time(ev.added_at),
         "added_by": ev.added_by,
+        "status": ev.status or None,
     }
 
 

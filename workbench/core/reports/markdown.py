@@ -405,6 +405,8 @@ def _control(c: ControlReport) -> list[str]:
             else:
                 what = (esc(e.title) + ": " if e.title else "") + esc(e.ref)
             extra = [e.kind]
+            if e.status:
+                extra.append(e.status if e.status == "unchanged" else f"**{e.status}**")
             if e.period:
                 extra.append(f"period {e.period}")
             if e.sha256:

@@ -323,6 +323,7 @@ def _evidence(book: _Book, report: Report) -> None:
         "size",
         "added at",
         "added by",
+        "status now",
     ]
     book.table(
         ws,
@@ -340,11 +341,24 @@ def _evidence(book: _Book, report: Report) -> None:
                 e.size,
                 fmt_time(e.added_at),
                 e.added_by,
+                e.status,
             ]
             for c in report.controls
             for e in c.evidence
         ),
     )
+    # URLs open from the sheet: a hyperlink on the reference cell (http(s) and mailto only,
+    # as in the HTML binder).
+    for row in ws.iter_rows(min_row=2, min_col=3, max_col=5):
+        kind, ref = row[0].value, row[2]
+        if kind == "url" and isinstance(ref.value, str) and _linkable(ref.value):
+            ref.hyperlink = ref.value
+            ref.style = "Hyperlink"
+
+
+def _linkable(url: str) -> bool:
+    low = url.strip().lower()
+    return low.startswith(("https://", "http://", "mailto:"))
 
 
 def _gaps(book: _Book, report: Report) -> None:
