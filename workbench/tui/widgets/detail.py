@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from workbench.core.evidence_status import EvidenceStatus
+from workbench.core.store import Evidence
 from workbench.core.workspace import Workspace
 from workbench.presentation import STATE_STYLES, STATUS_LABELS, STATUS_STYLES
 from workbench.presentation.control import control_view
@@ -93,17 +94,17 @@ class DetailPane(VerticalScroll, can_focus=False):
 
             self.run_worker(check, thread=True, exclusive=True, group="evidence-status")
 
-    def _checked(self, control_id: str, evidence: list, words: dict[int, str]) -> None:  # type: ignore[type-arg]
+    def _checked(self, control_id: str, evidence: list[Evidence], words: dict[int, str]) -> None:
         if self._shown == control_id:
             self._render_control(control_id, evidence, words, home=False)
 
     def _render_control(
         self,
         control_id: str,
-        evidence: list,
+        evidence: list[Evidence],
         words: dict[int, str],
         *,
-        home: bool = True,  # type: ignore[type-arg]
+        home: bool = True,
     ) -> None:
         ws = self.ws
         store = ws.store
