@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import (
+    coverage_cmd,
     demo_cmd,
     evidence_cmd,
     export_cmd,
@@ -46,6 +47,7 @@ COMMAND_MODULES = [
     testing_cmd,
     findings_cmd,
     sampling_cmd,
+    coverage_cmd,
 ]
 
 
@@ -80,6 +82,12 @@ def _add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> Non
         "--actor",
         metavar="NAME",
         help="who makes changes (default: $WORKBENCH_ACTOR, else OS user)",
+        **keep,  # type: ignore[arg-type]
+    )
+    parser.add_argument(
+        "--no-bundled-controls",
+        action="store_true",
+        help="leave the bundled control library out (keep the SOC 2 and SOX frameworks)",
         **keep,  # type: ignore[arg-type]
     )
 
