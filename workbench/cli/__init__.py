@@ -19,6 +19,7 @@ from . import (
     export_cmd,
     findings_cmd,
     history_cmd,
+    import_cmd,
     mark_cmd,
     period_cmd,
     readiness_cmds,
@@ -48,6 +49,7 @@ COMMAND_MODULES = [
     findings_cmd,
     sampling_cmd,
     coverage_cmd,
+    import_cmd,
 ]
 
 
