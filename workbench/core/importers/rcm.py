@@ -54,7 +54,18 @@ PREVIEW_ROWS = 5
 # List cells that say "nothing here" in the ways people write it.
 NOTHING = frozenset({"", "n a", "na", "none", "not applicable", "nil"})
 LIST_FIELDS = frozenset(
-    {"systems", "ipe", "soc2", "coso", "sox", "other", "accounts", "assertions", "risk_id"}
+    {
+        "systems",
+        "ipe",
+        "covers",
+        "soc2",
+        "coso",
+        "sox",
+        "other",
+        "accounts",
+        "assertions",
+        "risk_id",
+    }
 )
 
 
@@ -154,6 +165,7 @@ class _Reader:
         self.system_names: dict[str, str] = {}
         self.control_sheets = 0
         self.rows_read = 0
+        self.layouts: dict[str, list[str]] = {}  # how sheets were read -> their names
         for aid, acc in context.accounts.items():
             self.account_names[aid.lower()] = aid
             self.account_names.setdefault(acc.name.lower(), aid)
@@ -207,6 +219,11 @@ class _Reader:
                 f"{MIN_HEADER_FIELDS} known columns (sheets: {names}); map columns with "
                 "--map 'HEADER=FIELD' (fields: " + ", ".join(vocab.FIELDS) + ")",
             )
+        for how, names in self.layouts.items():
+            shown = ", ".join(repr(n) for n in names[:6])
+            more = f" and {len(names) - 6} more" if len(names) > 6 else ""
+            label = "sheets" if len(names) > 1 else "sheet"
+            self.result.preview.facts.append(f"{label} {shown}{more}: {how}")
         if skipped:
             self.result.preview.facts.append(
                 "sheets skipped (no header row found): " + ", ".join(repr(s) for s in skipped)
@@ -311,8 +328,10 @@ class _Reader:
             if kind not in ("account", "disclosure"):
                 self.error(self.at(sheet, r, cols, "kind"), f"unknown kind {kind!r}")
                 kind = "account"
-            if aid.lower() in self.account_names:
-                self.error(self.at(sheet, r, cols, "id"), f"account {aid!r} is already defined")
+            if aid in self.context.accounts:
+                continue  # defined by another catalog: rows refer to it
+            if aid in self.accounts:
+                self.error(self.at(sheet, r, cols, "id"), f"account {aid!r} is listed twice")
                 continue
             entry: dict[str, Any] = {"id": aid, "name": get.get("name") or aid}
             if kind != "account":
@@ -386,10 +405,14 @@ class _Reader:
                 process, subprocess = get["process"], ""
             if get.get("subprocess"):
                 subprocess = get["subprocess"]
-            get["process"] = process or section or (sheet.name if self.control_sheets > 1 else "")
+            # a matrix with a sheet per process and no process column: the sheet names it
+            by_sheet = (
+                sheet.name if self.control_sheets > 1 and "process" not in cols.fields else ""
+            )
+            get["process"] = process or section or by_sheet
             get["subprocess"] = subprocess
             cid = get.get("id", "")
-            content = [f for f in (*vocab.CONTROL_FIELDS, *vocab.RISK_FIELDS) if get.get(f)]
+            content = [f for f in vocab.CONTROL_FIELDS if get.get(f) and f != "domain"]
             if not cid:
                 if content:
                     self.error(
@@ -398,27 +421,32 @@ class _Reader:
                         + ", ".join(vocab.HEADERS[f] for f in content[:3])
                         + ")",
                     )
+                else:  # a risk that no control addresses yet (a gap the matrix shows)
+                    self._risk(sheet, r, cols, get)
                 continue
             self.rows_read += 1
             self._row(sheet, r, cols, cid, get)
 
     def _column_facts(self, sheet: Sheet, cols: _Columns) -> None:
+        """How a sheet was read (sheets read alike are told once, in _finish)."""
         where = f"sheet {sheet.name!r}" if not sheet.is_csv else sheet.name
-        self.result.preview.facts.append(
-            f"{where}: header row {cols.row}; "
-            + ", ".join(
-                f"{cols.headers[c]} -> {f}"
-                for f, c in sorted(cols.fields.items(), key=lambda x: x[1])
+        canonical = {vocab.normalise_header(h): f for f, h in vocab.HEADERS.items()}
+        renamed = [
+            f"{cols.headers[c]} -> {f}"
+            for f, c in sorted(cols.fields.items(), key=lambda x: x[1])
+            if canonical.get(vocab.normalise_header(cols.headers[c])) != f
+        ]
+        how = f"header row {cols.row}, {len(cols.fields)} columns recognised"
+        if renamed:
+            how += ": " + ", ".join(renamed)
+        if cols.state:
+            how += "; recorded state not imported: " + ", ".join(
+                cols.headers[c] for c in cols.state
             )
-        )
+        self.layouts.setdefault(how, []).append(sheet.name if not sheet.is_csv else where)
         for c in cols.unmapped:
             self.result.preview.unmapped.append(
                 f"{cols.headers[c]!r} ({where}, column {column_letter(c)})"
-            )
-        if cols.state:
-            self.result.preview.facts.append(
-                f"{where}: recorded-state columns not imported (they live in the database): "
-                + ", ".join(cols.headers[c] for c in cols.state)
             )
 
     def _row(self, sheet: Sheet, r: int, cols: _Columns, raw_id: str, get: dict[str, str]) -> None:
@@ -605,12 +633,15 @@ class _Reader:
         if c["owner"]:
             out["owner_role"] = c["owner"]
         ipe = [self._system(t, sheet, r, cols, "ipe") for t in vocab.split_list(c["ipe"])]
+        covers = [self._system(t, sheet, r, cols, "covers") for t in vocab.split_list(c["covers"])]
         systems = [
             self._system(t, sheet, r, cols, "systems") for t in vocab.split_list(c["systems"])
         ]
         systems = [s for s in dict.fromkeys(systems) if s and s not in ipe]
         if systems:
             out["systems"] = systems
+        if covers:
+            out["covers"] = [s for s in dict.fromkeys(covers) if s]
         if ipe:
             out["ipe"] = [s for s in dict.fromkeys(ipe) if s]
         satisfies: dict[str, list[str]] = {}
@@ -751,9 +782,16 @@ class _Reader:
         risks_out: list[dict[str, Any]] = []
         origins = self.result.origins
         for risk in self.risks.values():
+            known = self.context.risks.get(risk.id)
+            if known is not None:  # defined by another catalog: the controls refer to it
+                if risk.defined and risk.title != known.title:
+                    self.warn(
+                        risk.where,
+                        f"risk {risk.id!r} is defined at {known.source} with another "
+                        "description: that definition is used",
+                    )
+                continue
             if not risk.defined:
-                if risk.id in self.context.risks:
-                    continue  # an existing risk, named by id
                 self.error(risk.where, f"risk {risk.id!r} has no description (what could go wrong)")
                 continue
             if not risk.accounts:
