@@ -141,6 +141,9 @@ def build_rcm(report: Report) -> Any:
     sheets: dict[str, list[list[str]]] = {}
     for sheet, cells in rows:
         sheets.setdefault(sheet, []).append(cells)
+    for body in sheets.values():
+        # Rows without a process first: a reader fills a blank process from the row above.
+        body.sort(key=lambda cells: bool(cells[0]))
     book = _Book()
     _summary(book, report, sox, sheets)
     headers = [vocab.HEADERS[f] for f in COLUMNS]
