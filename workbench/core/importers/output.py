@@ -25,7 +25,7 @@ from .problems import ImportFailure, ImportProblem, Where
 from .result import ImportResult
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_INDEX = re.compile(r"\[(\d+)\]")
+_INDEX = re.compile(r"\[([^\]]+)\]")
 
 
 def context_files(
@@ -101,8 +101,14 @@ def _problem(
     result: ImportResult, file: str, line: int, path: str, message: str, shown: str
 ) -> ImportProblem:
     if file == shown:
+        if message.startswith("duplicate control id") and "catalogs/controls.yaml" in message:
+            message += (
+                "; the bundled control library has it: replace the library "
+                "(--replace-bundled) or give your controls other ids"
+            )
         for m in reversed(list(_INDEX.finditer(path))):  # the deepest object that has one
-            origin = result.origins.get((path[: m.start()], int(m.group(1))))
+            key = m.group(1)
+            origin = result.origins.get((path[: m.start()], int(key) if key.isdigit() else key))
             if origin is not None:
                 return ImportProblem(origin, message)
         return ImportProblem(Where(result.source, path=path), message)

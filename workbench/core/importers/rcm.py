@@ -166,12 +166,11 @@ class _Reader:
         self.control_sheets = 0
         self.rows_read = 0
         self.layouts: dict[str, list[str]] = {}  # how sheets were read -> their names
-        for aid, acc in context.accounts.items():
-            self.account_names[aid.lower()] = aid
-            self.account_names.setdefault(acc.name.lower(), aid)
-        for sid, sys_ in context.systems.items():
-            self.system_names[sid.lower()] = sid
-            self.system_names.setdefault(sys_.name.lower(), sid)
+        self.unmapped: dict[str, list[str]] = {}  # header -> where (columns not imported)
+        # Items of other catalogs are found by their id only ("Revenue [REV]" or "REV"): a name
+        # alone may mean something else in another catalog.
+        self.context_accounts = set(context.accounts)
+        self.context_systems = set(context.systems)
 
     # -- problems --------------------------------------------------------------------------
     @staticmethod
@@ -212,11 +211,11 @@ class _Reader:
             if kind == "controls" and cols is not None:
                 self._control_sheet(sheet, cols)
         if not self.control_sheets:
-            names = ", ".join(repr(s.name) for s in chosen) or "none"
+            listed = ", ".join(repr(s.name) for s in chosen) or "none"
             self.error(
                 Where(self.result.source),
                 f"no sheet has a header row naming a control id and at least "
-                f"{MIN_HEADER_FIELDS} known columns (sheets: {names}); map columns with "
+                f"{MIN_HEADER_FIELDS} known columns (sheets: {listed}); map columns with "
                 "--map 'HEADER=FIELD' (fields: " + ", ".join(vocab.FIELDS) + ")",
             )
         for how, names in self.layouts.items():
@@ -224,6 +223,9 @@ class _Reader:
             more = f" and {len(names) - 6} more" if len(names) > 6 else ""
             label = "sheets" if len(names) > 1 else "sheet"
             self.result.preview.facts.append(f"{label} {shown}{more}: {how}")
+        for header, places in self.unmapped.items():
+            more = f" and {len(places) - 1} more sheets" if len(places) > 1 else ""
+            self.result.preview.unmapped.append(f"{header!r} ({places[0]}{more})")
         if skipped:
             self.result.preview.facts.append(
                 "sheets skipped (no header row found): " + ", ".join(repr(s) for s in skipped)
@@ -445,8 +447,8 @@ class _Reader:
             )
         self.layouts.setdefault(how, []).append(sheet.name if not sheet.is_csv else where)
         for c in cols.unmapped:
-            self.result.preview.unmapped.append(
-                f"{cols.headers[c]!r} ({where}, column {column_letter(c)})"
+            self.unmapped.setdefault(cols.headers[c], []).append(
+                f"{where} column {column_letter(c)}"
             )
 
     def _row(self, sheet: Sheet, r: int, cols: _Columns, raw_id: str, get: dict[str, str]) -> None:
@@ -553,6 +555,9 @@ class _Reader:
 
     def _account(self, token: str, sheet: Sheet, r: int, cols: _Columns) -> str:
         name, given = vocab.name_and_id(token)
+        for key in (given, name):
+            if key and key in self.context_accounts:
+                return key
         for key in (given, name):
             if key and key.lower() in self.account_names:
                 return self.account_names[key.lower()]
@@ -670,8 +675,11 @@ class _Reader:
     def _system(self, token: str, sheet: Sheet, r: int, cols: _Columns, fld: str) -> str:
         name, given = vocab.name_and_id(token)
         for key in (given, name):
-            if key and key.lower() in self.system_names:
-                sid = self.system_names[key.lower()]
+            found = key if key and key in self.context_systems else None
+            if key and found is None:
+                found = self.system_names.get(key.lower())
+            if found:
+                sid = found
                 kind = self._system_kind(sid)
                 if fld == "ipe" and kind not in INFORMATION_KINDS:
                     self.error(
@@ -830,6 +838,7 @@ class _Reader:
             if risk.fraud:
                 entry["fraud"] = True
             origins[("risks", len(risks_out))] = risk.where
+            origins[("risks", risk.id)] = risk.where
             risks_out.append(entry)
         controls_out: list[dict[str, Any]] = []
         for ctl in self.controls.values():
@@ -842,6 +851,7 @@ class _Reader:
                 if k in entry:
                     ordered[k] = entry[k]
             origins[("controls", len(controls_out))] = ctl.where
+            origins[("controls", ctl.id)] = ctl.where
             controls_out.append(ordered)
         header: dict[str, Any] = {
             "id": self.options.catalog_id,

@@ -25,9 +25,10 @@ class ImportResult:
     data: dict[str, Any]  # the catalog file's content (docs/catalog-format.md)
     preview: Preview
     problems: list[ImportProblem] = field(default_factory=list)
-    # Where each generated object came from: (section, index in its list) -> place in the
-    # source, so that a problem found when the catalog is validated names the source row.
-    origins: dict[tuple[str, int], Where] = field(default_factory=dict)
+    # Where each generated object came from: (section, index in its list, or its id) -> place
+    # in the source, so that a problem found when the catalog is validated names the source
+    # row.
+    origins: dict[tuple[str, int | str], Where] = field(default_factory=dict)
     # What the diff compares: the section and the objects' id field ("controls", "id").
     items: tuple[str, ...] = ("controls",)
 

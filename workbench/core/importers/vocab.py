@@ -255,6 +255,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "financial statement line items",
         "financial statement accounts",
         "account s",
+        "significant account s",
+        "significant accounts disclosures",
     ),
     "assertions": (
         "assertions",
@@ -363,6 +365,9 @@ FREQUENCIES = _table(
             "biweekly",
             "fortnightly",
             "every two weeks",
+            "semi monthly",
+            "semimonthly",
+            "twice a month",
         ),
         "daily": ("daily", "d", "day", "each day", "every day", "once a day"),
         "multiple-daily": (
