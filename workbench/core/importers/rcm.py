@@ -218,10 +218,10 @@ class _Reader:
                 f"{MIN_HEADER_FIELDS} known columns (sheets: {listed}); map columns with "
                 "--map 'HEADER=FIELD' (fields: " + ", ".join(vocab.FIELDS) + ")",
             )
-        for how, names in self.layouts.items():
-            shown = ", ".join(repr(n) for n in names[:6])
-            more = f" and {len(names) - 6} more" if len(names) > 6 else ""
-            label = "sheets" if len(names) > 1 else "sheet"
+        for how, sheet_names in self.layouts.items():
+            shown = ", ".join(repr(n) for n in sheet_names[:6])
+            more = f" and {len(sheet_names) - 6} more" if len(sheet_names) > 6 else ""
+            label = "sheets" if len(sheet_names) > 1 else "sheet"
             self.result.preview.facts.append(f"{label} {shown}{more}: {how}")
         for header, places in self.unmapped.items():
             more = f" and {len(places) - 1} more sheets" if len(places) > 1 else ""
