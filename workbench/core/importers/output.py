@@ -55,19 +55,10 @@ def load_context(
 def render_yaml(data: Mapping[str, Any], note: str) -> str:
     """The catalog file's text: a comment saying where it came from, then block YAML (the part
     of YAML the fast catalog reader reads)."""
-    import yaml
+    from .yamlout import dump
 
-    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    body = yaml.dump(
-        dict(data),
-        Dumper=dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=100,
-        default_flow_style=False,
-    )
     head = "".join(f"# {line}\n" if line else "#\n" for line in note.splitlines())
-    return head + body
+    return head + dump(data)
 
 
 def validate(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -69,6 +70,8 @@ def read_tables(data: bytes, name: str) -> list[Sheet]:
 
 
 def read_xlsx(data: bytes, name: str) -> list[Sheet]:
+    """Every worksheet, read in openpyxl's read-only mode (twice as fast as building cell
+    objects); merged ranges are read from each sheet's XML, which that mode skips."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -76,39 +79,69 @@ def read_xlsx(data: bytes, name: str) -> list[Sheet]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about features it drops
-            wb = load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            sheets = []
+            for ws in wb.worksheets:
+                if not hasattr(ws, "iter_rows"):  # a chartsheet: no cells
+                    continue
+                ws.reset_dimensions()  # some writers record a wrong used range
+                rows = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+                sheet = Sheet(ws.title, rows)
+                _merged(sheet, _merged_ranges(archive, getattr(ws, "_worksheet_path", "")))
+                sheets.append(sheet)
+            wb.close()
+    except ImportFailure:
+        raise
+    except Exception as exc:  # zipfile, XML and openpyxl's own errors for damaged parts
         raise ImportFailure(f"{name}: not a readable xlsx workbook ({exc})") from None
-    except Exception as exc:  # openpyxl raises its own kinds for damaged parts
-        raise ImportFailure(f"{name}: not a readable xlsx workbook ({exc})") from None
-    sheets = []
-    for ws in wb.worksheets:
-        rows = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        sheet = Sheet(ws.title, rows)
-        _merged(sheet, ws)
-        sheets.append(sheet)
-    wb.close()
     return sheets
 
 
-def _merged(sheet: Sheet, ws: Any) -> None:
-    for rng in ws.merged_cells.ranges:
-        top, left = rng.min_row, rng.min_col - 1
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _merged_ranges(archive: Any, path: str) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of each merged range of a sheet (1-based)."""
+    if not path:
+        return []
+    try:
+        xml = archive.read(path.lstrip("/"))
+    except KeyError:
+        return []
+    out = []
+    for m in _MERGE_REF.finditer(xml):
+        c1, r1, c2, r2 = (
+            _col_index(m.group(1)),
+            int(m.group(2)),
+            _col_index(m.group(3)),
+            int(m.group(4)),
+        )
+        out.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    return out
+
+
+def _merged(sheet: Sheet, ranges: list[tuple[int, int, int, int]]) -> None:
+    for min_row, min_col, max_row, max_col in ranges:
+        top, left = min_row, min_col - 1
         value = sheet.cell(top, left)
-        if rng.max_row > rng.min_row:
-            for r in range(rng.min_row, rng.max_row + 1):
-                row = sheet.rows[r - 1] if r <= len(sheet.rows) else None
-                if row is None:
-                    continue
-                for c in range(rng.min_col - 1, rng.max_col):
+        if max_row > min_row:
+            for r in range(min_row, min(max_row, len(sheet.rows)) + 1):
+                row = sheet.rows[r - 1]
+                for c in range(min_col - 1, max_col):
                     while len(row) <= c:
                         row.append("")
                     row[c] = value
-        elif rng.max_col - rng.min_col >= 2 and value:
+        elif max_col - min_col >= 2 and value and top <= len(sheet.rows):
             others = [
-                v
-                for i, v in enumerate(sheet.rows[top - 1])
-                if v and not rng.min_col - 1 <= i < rng.max_col
+                v for i, v in enumerate(sheet.rows[top - 1]) if v and not min_col - 1 <= i < max_col
             ]
             if not others:  # a title across the table: a section, not a control row
                 sheet.sections[top] = value

@@ -7,6 +7,7 @@ exported RCM imports back into the same catalog.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # -- fields ----------------------------------------------------------------------------------
@@ -282,6 +283,7 @@ _KEYWORDS: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=8192)  # the same few words fill most cells
 def normalise_header(text: str) -> str:
     """'Control #' -> 'control no', 'Key / Non-key' -> 'key non key', 'R&O' -> 'r and o'."""
     text = text.lower().replace("#", " no ").replace("&", " and ")
