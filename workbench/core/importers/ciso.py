@@ -158,7 +158,11 @@ class _Reader:
             where = Where(self.name, path=f"{path}.requirement_nodes[{i}]")
             assessable = node.get("assessable") is True
             ref = text_of(node.get("ref_id"))
-            title = text_of(node.get("name")) or ref or clip(text_of(node.get("description")), 80)
+            title = (
+                text_of(node.get("name"))
+                or ref
+                or clip(text_of(node.get("description")) or text_of(node.get("annotation")), 80)
+            )
             description = (
                 text_of(node.get("description")) or text_of(node.get("annotation")) or title
             )

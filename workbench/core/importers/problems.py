@@ -27,9 +27,11 @@ class Where:
     column: int | None = None  # 0-based
     header: str = ""  # the column's header, when known
     path: str = ""  # a field path in a JSON or YAML file (e.g. catalog.groups[2].controls[0])
+    whole_file: bool = False  # `sheet` is a file with one table (CSV): no sheet to name
 
     def __str__(self) -> str:
-        parts = [f"sheet {self.sheet!r}" if self.row is not None else self.sheet]
+        named = self.row is not None and not self.whole_file
+        parts = [f"sheet {self.sheet!r}" if named else self.sheet]
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:

@@ -178,7 +178,7 @@ class _Reader:
         """The cell of a field in a row (the row alone when the sheet has no such column)."""
         col = cols.fields.get(fld)
         header = cols.headers.get(col, "") if col is not None else ""
-        return Where(sheet.name, row, col, header)
+        return Where(sheet.name, row, col, header, whole_file=sheet.is_csv)
 
     def error(self, where: Where, message: str) -> None:
         self.result.add(where, message)
@@ -309,7 +309,13 @@ class _Reader:
                 del cols.fields[have]
                 cols.fields[other] = col
                 self.warn(
-                    Where(sheet.name, cols.row, col, cols.headers.get(col, "")),
+                    Where(
+                        sheet.name,
+                        cols.row,
+                        col,
+                        cols.headers.get(col, ""),
+                        whole_file=sheet.is_csv,
+                    ),
                     f"this column holds {other} values ({', '.join(sorted(set(values))[:4])}): "
                     f"read as the control's {other}",
                 )
@@ -379,7 +385,7 @@ class _Reader:
             if fld not in cols.fields:
                 label = vocab.HEADERS[fld]
                 self.error(
-                    Where(sheet.name, cols.row),
+                    Where(sheet.name, cols.row, whole_file=sheet.is_csv),
                     f"no {label!r} column in the header row (row {cols.row}): map the column "
                     f"that holds it with --map 'HEADER={fld}'",
                 )
