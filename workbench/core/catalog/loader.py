@@ -912,7 +912,8 @@ def _retire(
             by = Source("--no-bundled-controls", 1)
         for f in replaced_files:
             for raw, src in f.controls:
-                if "title" in raw:
+                # an id the replacing catalogs define again is theirs now, not gone
+                if "title" in raw and raw["id"] not in controls:
                     retired[raw["id"]] = Retired(raw["id"], raw["title"], why, by, src)
     from_library = set(retired)  # retiring one of these again is harmless: it is gone
     for f in files:
