@@ -195,7 +195,7 @@ def build_acme_rcm(path: Path, mutate: Any = None) -> Path:
         top = [["ACME Devices - Risk Control Matrix FY2026"], [f"Process: {sheet}"]]
         if sheet == "O2C":
             top.append(["Prepared by the SOX PMO; reviewed by internal audit"])
-        rows: list[list[Any]] = [header]
+        rows: list[list[Any]] = [list(header)]
         merges: list[tuple[int, int, int, int]] = []  # (first row, last row, col, col)
         previous_sub = None
         for c in (c for c in CONTROLS if c[0] == sheet):

@@ -389,9 +389,9 @@ class _Reader:
                     f"no {label!r} column in the header row (row {cols.row}): map the column "
                     f"that holds it with --map 'HEADER={fld}'",
                 )
+        self._column_facts(sheet, cols)
         if "id" not in cols.fields:
             return
-        self._column_facts(sheet, cols)
         process = subprocess = section = ""
         for r in range(cols.row + 1, len(sheet.rows) + 1):
             if r in sheet.sections:
@@ -451,7 +451,10 @@ class _Reader:
             how += "; recorded state not imported: " + ", ".join(
                 cols.headers[c] for c in cols.state
             )
-        self.layouts.setdefault(how, []).append(sheet.name if not sheet.is_csv else where)
+        if sheet.is_csv:
+            self.result.preview.facts.append(f"{sheet.name}: {how}")
+        else:
+            self.layouts.setdefault(how, []).append(sheet.name)
         for c in cols.unmapped:
             self.unmapped.setdefault(cols.headers[c], []).append(
                 f"{where} column {column_letter(c)}"
