@@ -46,7 +46,12 @@ def test_accounts_risks_and_control_fields_load(tmp_path: Path) -> None:
     assert (r1.fraud, r1.likelihood, r1.magnitude, r1.severity) == (True, "high", "high", 4)
     assert cat.risks["R2"].severity == 2  # unassessed counts as medium
     k1 = cat.controls["K1"]
-    assert (k1.risks, k1.process, k1.subprocess, k1.ipe) == (("R1",), "Revenue", "Billing", ("RPT",))
+    assert (k1.risks, k1.process, k1.subprocess, k1.ipe) == (
+        ("R1",),
+        "Revenue",
+        "Billing",
+        ("RPT",),
+    )
     assert "RPT" in k1.systems  # a report relied on is a system the control uses
     assert cat.relied_systems("K1") == ("RPT",)
     assert cat.by_risk == {"R1": ("K1",), "R2": ("N1",)}
@@ -55,18 +60,62 @@ def test_accounts_risks_and_control_fields_load(tmp_path: Path) -> None:
 
 # (case, text to replace in BASE, replacement, line, field path, message fragment)
 CASES = [
-    ("unknown assertion", "assertions: [presentation]", "assertions: [accuracy]", 7, "accounts[1].assertions[0]", "unknown assertion 'accuracy'"),
-    ("no assertion", "assertions: [presentation]", "assertions: []", 7, "accounts[1].assertions", "must not be empty"),
-    ("unknown account", "accounts: [REV], assertions: [cutoff]", "accounts: [AR], assertions: [cutoff]", 10, "risks[1].accounts[0]", "unknown account 'AR'"),
-    ("assertion not relevant", "accounts: [REV], assertions: [cutoff]", "accounts: [REV], assertions: [rights]", 10, "risks[1].assertions", "'rights' is not a relevant assertion of REV"),
-    ("bad likelihood", "likelihood: high", "likelihood: certain", 9, "risks[0].likelihood", "unknown value 'certain'"),
+    (
+        "unknown assertion",
+        "assertions: [presentation]",
+        "assertions: [accuracy]",
+        7,
+        "accounts[1].assertions[0]",
+        "unknown assertion 'accuracy'",
+    ),
+    (
+        "no assertion",
+        "assertions: [presentation]",
+        "assertions: []",
+        7,
+        "accounts[1].assertions",
+        "must not be empty",
+    ),
+    (
+        "unknown account",
+        "accounts: [REV], assertions: [cutoff]",
+        "accounts: [AR], assertions: [cutoff]",
+        10,
+        "risks[1].accounts[0]",
+        "unknown account 'AR'",
+    ),
+    (
+        "assertion not relevant",
+        "accounts: [REV], assertions: [cutoff]",
+        "accounts: [REV], assertions: [rights]",
+        10,
+        "risks[1].assertions",
+        "'rights' is not a relevant assertion of REV",
+    ),
+    (
+        "bad likelihood",
+        "likelihood: high",
+        "likelihood: certain",
+        9,
+        "risks[0].likelihood",
+        "unknown value 'certain'",
+    ),
     ("unknown risk", "risks: [R2]", "risks: [R9]", 13, "controls[1].risks[0]", "unknown risk 'R9'"),
-    ("ipe on an application", "ipe: [RPT]", "ipe: [ERP]", 12, "controls[0].ipe[0]", "system 'ERP' is application: ipe lists reports"),
+    (
+        "ipe on an application",
+        "ipe: [RPT]",
+        "ipe: [ERP]",
+        12,
+        "controls[0].ipe[0]",
+        "system 'ERP' is application: ipe lists reports",
+    ),
     ("ipe unknown", "ipe: [RPT]", "ipe: [NOPE]", 12, "controls[0].ipe[0]", "unknown system 'NOPE'"),
 ]
 
 
-@pytest.mark.parametrize(("case", "old", "new", "line", "path", "message"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("case", "old", "new", "line", "path", "message"), CASES, ids=[c[0] for c in CASES]
+)
 def test_scoping_problems_name_file_line_field(
     tmp_path: Path, case: str, old: str, new: str, line: int, path: str, message: str
 ) -> None:
@@ -93,7 +142,12 @@ def test_retire_takes_a_control_out_with_its_mappings_and_keeps_why(tmp_path: Pa
     assert "C2" not in cat.controls and "C5" not in cat.controls
     assert set(cat.retired) == {"C2", "C5", "C6"}
     r = cat.retired["C2"]
-    assert (r.title, r.reason, r.by.file, r.by.line) == ("Alpha only", "We have no separate access review", str(user), 3)
+    assert (r.title, r.reason, r.by.file, r.by.line) == (
+        "Alpha only",
+        "We have no separate access review",
+        str(user),
+        3,
+    )
     assert "mini.yaml" in r.defined_at.file
     assert not any(m.control_id in cat.retired for m in cat.mappings)
     assert cat.controls_for("alpha", "A1") == ("C1",)
@@ -102,7 +156,12 @@ def test_retire_takes_a_control_out_with_its_mappings_and_keeps_why(tmp_path: Pa
 RETIRE_CASES = [
     ("unknown", "retire:\n  - {id: NOPE, reason: x}\n", "retire[0].id", "unknown control 'NOPE'"),
     ("no reason", "retire:\n  - {id: C2}\n", "retire[0].reason", "required field is missing"),
-    ("twice", "retire:\n  - {id: C2, reason: x}\n  - {id: C2, reason: y}\n", "retire[1].id", "'C2' is already retired at"),
+    (
+        "twice",
+        "retire:\n  - {id: C2, reason: x}\n  - {id: C2, reason: y}\n",
+        "retire[1].id",
+        "'C2' is already retired at",
+    ),
     ("no id", "retire:\n  - {reason: x}\n", "retire[0].id", "required field is missing"),
     (
         "own control",
@@ -119,13 +178,17 @@ RETIRE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "text", "path", "message"), RETIRE_CASES, ids=[c[0] for c in RETIRE_CASES])
+@pytest.mark.parametrize(
+    ("case", "text", "path", "message"), RETIRE_CASES, ids=[c[0] for c in RETIRE_CASES]
+)
 def test_retire_problems(tmp_path: Path, case: str, text: str, path: str, message: str) -> None:
     mini = Path(__file__).parent / "fixtures" / "catalogs" / "mini.yaml"
     user = write(tmp_path, 'catalog: {id: tailor, title: T, version: "1"}\n' + text)
     with pytest.raises(CatalogError) as exc:
         load_catalog_files([mini, user])
-    assert any(p.path == path and message in p.message for p in exc.value.problems), exc.value.report()
+    assert any(p.path == path and message in p.message for p in exc.value.problems), (
+        exc.value.report()
+    )
 
 
 def test_crosswalks_link_requirements_of_two_frameworks(tmp_path: Path) -> None:
@@ -141,7 +204,9 @@ def test_crosswalks_link_requirements_of_two_frameworks(tmp_path: Path) -> None:
         "      - {from: A, to: B2}\n",
     )
     cat = load_catalog_files([mini, good])
-    assert [(c.source_requirement, c.target_requirement, c.relationship) for c in cat.crosswalks] == [
+    assert [
+        (c.source_requirement, c.target_requirement, c.relationship) for c in cat.crosswalks
+    ] == [
         ("A1", "B1", "equal"),
         ("A", "B2", None),
     ]
@@ -235,11 +300,16 @@ def test_retired_controls_with_recorded_state_are_reported(
     assert cli_run(["--db", db, "--catalogs", str(folder), "export", "-o", str(md)]) == 0
     text = md.read_text(encoding="utf-8")
     assert "## Retired controls with recorded state" in text
-    assert "| AC-08 | Generic, shared and service accounts controlled | effective | No shared accounts here |" in text
+    assert (
+        "| AC-08 | Generic, shared and service accounts controlled | effective | No shared accounts here |"
+        in text
+    )
     # and with the whole library switched off, every bundled control with state is listed
     capsys.readouterr()
     assert cli_run(["--db", db, "--no-bundled-controls", "status"]) == 0
-    assert "AC-08 (effective; the bundled control library is switched off" in capsys.readouterr().out
+    assert (
+        "AC-08 (effective; the bundled control library is switched off" in capsys.readouterr().out
+    )
 
 
 def test_bundled_scoping_links_the_process_controls(bundled) -> None:  # type: ignore[no-untyped-def]

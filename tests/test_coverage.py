@@ -90,8 +90,14 @@ def test_gaps_hardest_first(cat, tmp_path: Path) -> None:  # type: ignore[no-unt
     )
     cat2 = load_catalog_files([tmp_path / "cov.yaml", extra])
     gaps = sox_coverage(cat2, Readiness(cat2, {"K4": "not_applicable"})).gaps
-    assert (gaps[-1].account_id, gaps[-1].reasons) == ("CASH", ("no risk identified for this assertion",))
-    assert view.summary() == "2 significant accounts and disclosures, 7 relevant assertions: 4 gaps, 3 not ready"
+    assert (gaps[-1].account_id, gaps[-1].reasons) == (
+        "CASH",
+        ("no risk identified for this assertion",),
+    )
+    assert (
+        view.summary()
+        == "2 significant accounts and disclosures, 7 relevant assertions: 4 gaps, 3 not ready"
+    )
 
 
 def test_the_bundled_coverage_shows_its_two_gaps(bundled) -> None:  # type: ignore[no-untyped-def]
@@ -103,7 +109,13 @@ def test_the_bundled_coverage_shows_its_two_gaps(bundled) -> None:  # type: igno
     assert view.counts["not_ready"] == len(view.cells) - 2
     ready = dict.fromkeys(bundled.controls, "effective")
     full = sox_coverage(bundled, Readiness(bundled, ready))
-    assert full.counts == {"gap": 2, "deficient": 0, "not_ready": 0, "partial": 0, "met": len(view.cells) - 2}
+    assert full.counts == {
+        "gap": 2,
+        "deficient": 0,
+        "not_ready": 0,
+        "partial": 0,
+        "met": len(view.cells) - 2,
+    }
 
 
 @pytest.fixture
@@ -127,10 +139,14 @@ def test_coverage_command(run) -> None:  # type: ignore[no-untyped-def]
     assert run("mark", "REV-03", "deficient")[0] == 0
     code, out, _ = run("coverage")
     assert code == 0
-    assert out.startswith("SOX coverage, design lens: 14 significant accounts and disclosures, 41 relevant assertions: 2 gaps")
+    assert out.startswith(
+        "SOX coverage, design lens: 14 significant accounts and disclosures, 41 relevant assertions: 2 gaps"
+    )
     assert "REV Revenue" in out and "REV-03 deficient" in out
     gaps = out[out.index("Gaps (2)") :]
-    assert gaps.index("INV Inventory, rights and obligations: R-INV-03 has no control") < gaps.index(
+    assert gaps.index(
+        "INV Inventory, rights and obligations: R-INV-03 has no control"
+    ) < gaps.index(
         "AR Accounts receivable and allowance, rights and obligations: no risk identified"
     )
     code, out, _ = run("coverage", "--gaps")
@@ -152,6 +168,7 @@ def test_coverage_in_the_exports(run, tmp_path: Path) -> None:  # type: ignore[n
 
     run("mark", "JE-01", "effective")
     code, out, _ = run("export", "--format", "json", "-o", "-")
+    assert code == 0
     doc = json.loads(out)
     assert doc["sox"]["coverage"]["counts"]["gap"] == 2
     assert {a["id"] for a in doc["sox"]["accounts"]} >= {"REV", "AR", "INV"}

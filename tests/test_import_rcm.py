@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rcm_fixture import CONTROLS, EXPECTED, RISKS, build_acme_rcm
+from rcm_fixture import EXPECTED, build_acme_rcm
 
 from workbench.cli import run as cli_run
 from workbench.core.catalog import CatalogSet, load_catalog_files, load_catalogs
@@ -61,7 +61,10 @@ def test_a_realistic_rcm_imports_with_the_expected_counts(run, tmp_path: Path) -
     assert "sheets skipped (no header row found): 'Instructions'" in text
     assert "'Testing Procedure' (sheet 'O2C' column U)" in text
     assert "'Walkthrough date' (sheet 'P2P' column U and 5 more sheets)" in text
-    assert "first rows:" in text and "O2C-01  O2C  per-event  it-dependent-manual  key  [R-O2C-1]" in text
+    assert (
+        "first rows:" in text
+        and "O2C-01  O2C  per-event  it-dependent-manual  key  [R-O2C-1]" in text
+    )
 
     cat = with_frameworks(out)
     assert len(cat.controls) == EXPECTED["controls"]
@@ -80,7 +83,10 @@ def test_a_realistic_rcm_imports_with_the_expected_counts(run, tmp_path: Path) -
     assert cat.risks["R-O2C-3"].assertions == ("existence", "cutoff")
     assert cat.risks["R-P2P-2"].assertions == ("completeness", "cutoff")
     assert (cat.risks["R-O2C-1"].likelihood, cat.risks["R-O2C-1"].magnitude) == ("medium", "high")
-    freq = {cid: cat.controls[cid].frequency for cid in ("PAY-02", "PAY-04", "O2C-02", "FC-12", "P2P-03", "O2C-01")}
+    freq = {
+        cid: cat.controls[cid].frequency
+        for cid in ("PAY-02", "PAY-04", "O2C-02", "FC-12", "P2P-03", "O2C-01")
+    }
     assert freq == {
         "PAY-02": "weekly",  # semi-monthly
         "PAY-04": "weekly",  # bi-weekly
@@ -89,16 +95,28 @@ def test_a_realistic_rcm_imports_with_the_expected_counts(run, tmp_path: Path) -
         "P2P-03": "monthly",  # "M"
         "O2C-01": "per-event",  # "As needed"
     }
-    assert (cat.controls["O2C-02"].nature, cat.controls["O2C-02"].type) == ("automated", "preventive")
+    assert (cat.controls["O2C-02"].nature, cat.controls["O2C-02"].type) == (
+        "automated",
+        "preventive",
+    )
     assert cat.controls["FC-05"].type == "corrective" and not cat.controls["FC-05"].key
     maps = {(m.framework_id, m.requirement_id) for m in cat.by_control["ITGC-03"]}
-    assert maps == {("soc2", "CC6.1"), ("soc2", "CC6.2"), ("soc2", "CC6.3"), ("sox", "COSO-P11"), ("sox", "COSO-P16")}
+    assert maps == {
+        ("soc2", "CC6.1"),
+        ("soc2", "CC6.2"),
+        ("soc2", "CC6.3"),
+        ("sox", "COSO-P11"),
+        ("sox", "COSO-P16"),
+    }
     assert {m.requirement_id for m in cat.by_control["FC-01"]} == {"CC8.1", "COSO-P10", "COSO-P08"}
     # systems and reports relied on
     assert cat.systems[cat.controls["PAY-07"].ipe[0]].kind == "spreadsheet"
     report = cat.controls["O2C-11"].ipe[0]
     assert cat.systems[report].kind == "report" and cat.systems[report].name == "AR aging report"
-    assert {cat.systems[s].name for s in cat.controls["ITGC-02"].systems} == {"NetSuite ERP", "Bank portal"}
+    assert {cat.systems[s].name for s in cat.controls["ITGC-02"].systems} == {
+        "NetSuite ERP",
+        "Bank portal",
+    }
     # titles come from the first sentence of the description when there is no title column
     assert cat.controls["P2P-06"].title.startswith("Three-way match blocks invoices")
     # accounts come with the assertions their risks threaten
@@ -118,7 +136,9 @@ def test_the_imported_catalog_drives_the_app_state(run, tmp_path: Path) -> None:
     assert code == 0, err
     doc = json.loads(text)
     assert doc["accounts"] == EXPECTED["accounts"]
-    existence = [c for c in doc["cells"] if c["account_name"] == "Revenue" and c["assertion"] == "existence"]
+    existence = [
+        c for c in doc["cells"] if c["account_name"] == "Revenue" and c["assertion"] == "existence"
+    ]
     assert existence[0]["state"] == "partial"  # O2C-01 is one of its key controls
 
 
@@ -131,7 +151,16 @@ def test_a_csv_rcm_imports(run, tmp_path: Path) -> None:  # type: ignore[no-unty
     cat = load_catalogs([out], use_cache=False)  # with the bundled library: its ERP is named
     assert cat.controls["NW-REV-1"].systems == ("ERP",)
     mine = sorted(c for c, ctl in cat.controls.items() if ctl.catalog_id == "northwind-rcm")
-    assert mine == ["NW-CL-1", "NW-CL-2", "NW-PUR-1", "NW-PUR-2", "NW-PUR-3", "NW-REV-1", "NW-REV-2", "NW-REV-3"]
+    assert mine == [
+        "NW-CL-1",
+        "NW-CL-2",
+        "NW-PUR-1",
+        "NW-PUR-2",
+        "NW-PUR-3",
+        "NW-REV-1",
+        "NW-REV-2",
+        "NW-REV-3",
+    ]
     assert cat.controls["NW-REV-3"].risks == ("NR-2", "NR-3")
     assert cat.controls["NW-REV-2"].process == "Revenue"  # filled down from the row above
     assert cat.controls["NW-PUR-3"].process == "Purchasing"  # after a blank row
@@ -141,7 +170,9 @@ def test_a_csv_rcm_imports(run, tmp_path: Path) -> None:  # type: ignore[no-unty
     assert not cat.controls["NW-PUR-3"].key
 
 
-def test_clashing_with_the_bundled_library_names_the_row_and_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_clashing_with_the_bundled_library_names_the_row_and_writes_nothing(
+    run, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     book = build_acme_rcm(tmp_path / "acme-rcm.xlsx")
     out = tmp_path / "acme.yaml"
     code, text, _ = run("import", "rcm", str(book), "-o", str(out))
@@ -151,7 +182,9 @@ def test_clashing_with_the_bundled_library_names_the_row_and_writes_nothing(run,
     assert "nothing written" in text
 
 
-def _mutate_cell(sheet: str, control: str, column: str, value: Any) -> Callable[[str, list[list[Any]]], None]:
+def _mutate_cell(
+    sheet: str, control: str, column: str, value: Any
+) -> Callable[[str, list[list[Any]]], None]:
     """Change one cell of a control's row; `found` holds the row number it lands on."""
 
     def mutate(name: str, rows: list[list[Any]]) -> None:
@@ -159,7 +192,10 @@ def _mutate_cell(sheet: str, control: str, column: str, value: Any) -> Callable[
             return
         header = rows[0]
         for i, row in enumerate(rows):
-            if len(row) > header.index(_id_header(sheet)) and row[header.index(_id_header(sheet))] == control:
+            if (
+                len(row) > header.index(_id_header(sheet))
+                and row[header.index(_id_header(sheet))] == control
+            ):
                 row[header.index(column)] = value
                 mutate.found = i + 1 + (3 if sheet == "O2C" else 2)  # type: ignore[attr-defined]
                 return
@@ -173,21 +209,105 @@ def _id_header(sheet: str) -> str:
 
 MALFORMED = [
     # (case, sheet, control, column header, new value, column letter, message)
-    ("unknown frequency", "P2P", "P2P-05", "Frequency", "Fortnightly-ish", "M", "unknown frequency 'Fortnightly-ish' (expected one of: Annual"),
-    ("bad criteria reference", "Treasury", "TRE-02", "TSC Reference", "CC6.1, CC9.9", "S", "unknown SOC 2 requirement 'CC9.9'"),
-    ("unreadable criteria text", "ITGC", "ITGC-05", "TSC Reference", "see security policy", "S", "could not read 'security policy' (expected references like CC6.1"),
-    ("bad COSO principle", "O2C", "O2C-03", "COSO 2013 Principle", "P18", "T", "COSO principle 18 does not exist (1-17)"),
-    ("unknown assertion", "Inventory", "INV-04", "Relevant Assertions", "V/A, X", "I", "unknown assertion 'X'"),
-    ("unknown nature", "Payroll & HR", "PAY-03", "Nature", "Robotic", "N", "unknown nature 'Robotic'"),
-    ("not key or non-key", "Financial Close", "FC-02", "Key Control", "Maybe", "P", "not key or non-key: 'Maybe'"),
-    ("empty description", "P2P", "P2P-07", "Control Description", "", "K", "the control description is empty"),
-    ("Excel error value", "O2C", "O2C-09", "Control Owner", "#REF!", "L", "the cell holds an Excel error #REF!"),
+    (
+        "unknown frequency",
+        "P2P",
+        "P2P-05",
+        "Frequency",
+        "Fortnightly-ish",
+        "M",
+        "unknown frequency 'Fortnightly-ish' (expected one of: Annual",
+    ),
+    (
+        "bad criteria reference",
+        "Treasury",
+        "TRE-02",
+        "TSC Reference",
+        "CC6.1, CC9.9",
+        "S",
+        "unknown SOC 2 requirement 'CC9.9'",
+    ),
+    (
+        "unreadable criteria text",
+        "ITGC",
+        "ITGC-05",
+        "TSC Reference",
+        "see security policy",
+        "S",
+        "could not read 'security policy' (expected references like CC6.1",
+    ),
+    (
+        "bad COSO principle",
+        "O2C",
+        "O2C-03",
+        "COSO 2013 Principle",
+        "P18",
+        "T",
+        "COSO principle 18 does not exist (1-17)",
+    ),
+    (
+        "unknown assertion",
+        "Inventory",
+        "INV-04",
+        "Relevant Assertions",
+        "V/A, X",
+        "I",
+        "unknown assertion 'X'",
+    ),
+    (
+        "unknown nature",
+        "Payroll & HR",
+        "PAY-03",
+        "Nature",
+        "Robotic",
+        "N",
+        "unknown nature 'Robotic'",
+    ),
+    (
+        "not key or non-key",
+        "Financial Close",
+        "FC-02",
+        "Key Control",
+        "Maybe",
+        "P",
+        "not key or non-key: 'Maybe'",
+    ),
+    (
+        "empty description",
+        "P2P",
+        "P2P-07",
+        "Control Description",
+        "",
+        "K",
+        "the control description is empty",
+    ),
+    (
+        "Excel error value",
+        "O2C",
+        "O2C-09",
+        "Control Owner",
+        "#REF!",
+        "L",
+        "the cell holds an Excel error #REF!",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "sheet", "control", "header", "value", "letter", "message"), MALFORMED, ids=[m[0] for m in MALFORMED])
+@pytest.mark.parametrize(
+    ("case", "sheet", "control", "header", "value", "letter", "message"),
+    MALFORMED,
+    ids=[m[0] for m in MALFORMED],
+)
 def test_malformed_cells_give_sheet_row_column_and_write_nothing(
-    run, tmp_path: Path, case: str, sheet: str, control: str, header: str, value: str, letter: str, message: str  # type: ignore[no-untyped-def]
+    run,
+    tmp_path: Path,
+    case: str,
+    sheet: str,
+    control: str,
+    header: str,
+    value: str,
+    letter: str,
+    message: str,  # type: ignore[no-untyped-def]
 ) -> None:
     mutate = _mutate_cell(sheet, control, header, value)
     book = build_acme_rcm(tmp_path / "bad.xlsx", mutate)
@@ -222,14 +342,29 @@ def test_a_missing_id_column_is_reported_for_its_sheet(run, tmp_path: Path) -> N
     out = tmp_path / "noid.yaml"
     code, text, _ = run("import", "rcm", str(book), "-o", str(out), "--replace-bundled")
     assert code == 2 and not out.exists()
-    assert "sheet 'Treasury', row 3: no 'Control ID' column in the header row (row 3): map the column that holds it with --map 'HEADER=id'" in text
+    assert (
+        "sheet 'Treasury', row 3: no 'Control ID' column in the header row (row 3): map the column that holds it with --map 'HEADER=id'"
+        in text
+    )
     assert "'Item' (sheet 'Treasury' column J)" in text  # shown as a column not imported
     # mapping the column fixes it, on the command line or in a mapping file
-    code, text, _ = run("import", "rcm", str(book), "-o", str(out), "--replace-bundled", "--map", "Item=id")
+    code, text, _ = run(
+        "import", "rcm", str(book), "-o", str(out), "--replace-bundled", "--map", "Item=id"
+    )
     assert code == 0, text
     mapping = tmp_path / "map.yaml"
     mapping.write_text("columns:\n  Item: id\n  Walkthrough date: ignore\n", encoding="utf-8")
-    code, text, _ = run("import", "rcm", str(book), "-o", str(out), "--replace-bundled", "--mapping", str(mapping), "--dry-run")
+    code, text, _ = run(
+        "import",
+        "rcm",
+        str(book),
+        "-o",
+        str(out),
+        "--replace-bundled",
+        "--mapping",
+        str(mapping),
+        "--dry-run",
+    )
     assert code == 0, text
     assert "Walkthrough date" not in text
 
@@ -238,9 +373,14 @@ def test_a_row_without_a_control_id_is_reported(run, tmp_path: Path) -> None:  #
     mutate = _mutate_cell("Inventory", "INV-06", "Control #", "")
     # _mutate_cell finds the row by id before blanking it
     book = build_acme_rcm(tmp_path / "blank.xlsx", mutate)
-    code, text, _ = run("import", "rcm", str(book), "-o", str(tmp_path / "x.yaml"), "--replace-bundled")
+    code, text, _ = run(
+        "import", "rcm", str(book), "-o", str(tmp_path / "x.yaml"), "--replace-bundled"
+    )
     assert code == 2
-    assert f"sheet 'Inventory', row {mutate.found}, column J (Control #): no control id in this row" in text  # type: ignore[attr-defined]
+    assert (
+        f"sheet 'Inventory', row {mutate.found}, column J (Control #): no control id in this row"
+        in text
+    )  # type: ignore[attr-defined]
 
 
 def test_bad_map_arguments_are_clear(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -272,13 +412,18 @@ def test_a_reimport_shows_the_difference_and_keeps_recorded_state(run, tmp_path:
     assert run("--catalogs", str(out), "mark", "NW-REV-2", "implemented")[0] == 0
     text = CSV.read_text(encoding="utf-8-sig")
     lines = [line for line in text.splitlines() if not line.startswith(";NW-PUR-3;")]
-    changed = "\n".join(lines).replace("Shipments in the last three days", "Shipments in the last five days")
+    changed = "\n".join(lines).replace(
+        "Shipments in the last three days", "Shipments in the last five days"
+    )
     changed += "\nClose;NW-CL-3;NR-8;Account balances are not reconciled;Cash;E/O, C;Cash is counted weekly.;Controller;Weekly;Manual;Detective;Key;;;;\n"
     changed_csv = tmp_path / "northwind-rcm.csv"
     changed_csv.write_text(changed, encoding="utf-8")
     code, text, err = run("import", "rcm", str(changed_csv), "-o", str(out), "--dry-run")
     assert code == 0, text + err
-    assert "compared with the current file (controls): 1 added, 1 changed, 1 removed, 6 unchanged" in text
+    assert (
+        "compared with the current file (controls): 1 added, 1 changed, 1 removed, 6 unchanged"
+        in text
+    )
     assert "    + NW-CL-3" in text
     assert "    ~ NW-REV-2: title, description (recorded: implemented; kept)" in text
     assert "    - NW-PUR-3 (recorded: effective; kept)" in text
@@ -333,10 +478,12 @@ def _same_catalog(a: CatalogSet, b: CatalogSet) -> None:
         return (c.id, c.title, c.description, c.domain, c.process, c.subprocess, c.frequency,
                 c.type, c.nature, c.key, c.owner_role, c.systems, c.ipe, c.covers, c.risks)  # fmt: skip
 
-    assert {k: control(c) for k, c in a.controls.items()} == {k: control(c) for k, c in b.controls.items()}
-    assert sorted((m.control_id, m.framework_id, m.requirement_id, m.role) for m in a.mappings) == sorted(
-        (m.control_id, m.framework_id, m.requirement_id, m.role) for m in b.mappings
-    )
+    assert {k: control(c) for k, c in a.controls.items()} == {
+        k: control(c) for k, c in b.controls.items()
+    }
+    assert sorted(
+        (m.control_id, m.framework_id, m.requirement_id, m.role) for m in a.mappings
+    ) == sorted((m.control_id, m.framework_id, m.requirement_id, m.role) for m in b.mappings)
 
     def risk(r: Any) -> tuple[Any, ...]:
         return (r.title, r.accounts, r.assertions, r.likelihood, r.magnitude, r.fraud)
@@ -345,7 +492,9 @@ def _same_catalog(a: CatalogSet, b: CatalogSet) -> None:
     assert {k: (x.name, x.kind, x.assertions) for k, x in a.accounts.items()} == {
         k: (x.name, x.kind, x.assertions) for k, x in b.accounts.items()
     }
-    assert {k: (s.name, s.kind) for k, s in a.systems.items()} == {k: (s.name, s.kind) for k, s in b.systems.items()}
+    assert {k: (s.name, s.kind) for k, s in a.systems.items()} == {
+        k: (s.name, s.kind) for k, s in b.systems.items()
+    }
 
 
 def test_the_rcm_export_round_trips(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -361,7 +510,17 @@ def test_the_rcm_export_round_trips(run, tmp_path: Path) -> None:  # type: ignor
     assert code == 0, err
     wb = load_workbook(rcm)
     assert wb.sheetnames[0] == "Summary"
-    assert {"O2C", "P2P", "Payroll & HR", "Inventory", "Treasury", "Financial Close", "ITGC", "Accounts", "Systems"} <= set(wb.sheetnames)
+    assert {
+        "O2C",
+        "P2P",
+        "Payroll & HR",
+        "Inventory",
+        "Treasury",
+        "Financial Close",
+        "ITGC",
+        "Accounts",
+        "Systems",
+    } <= set(wb.sheetnames)
     o2c = wb["O2C"]
     assert o2c.freeze_panes == "A2" and o2c.auto_filter.ref.startswith("A1:")
     header = [c.value for c in o2c[1]]
@@ -369,15 +528,33 @@ def test_the_rcm_export_round_trips(run, tmp_path: Path) -> None:  # type: ignor
     assert {"Accounts", "Assertions", "Control description", "Control owner", "Frequency", "Nature", "Type",
             "Key / Non-key", "Systems", "IPE (reports relied on)", "SOC 2 criteria", "COSO principles",
             "Status", "Latest test conclusion", "Findings"} <= set(header)  # fmt: skip
-    rows = [r for ws in wb.worksheets[1:-2] for r in ws.iter_rows(min_row=2, values_only=True) if r[header.index("Control ID")]]
+    rows = [
+        r
+        for ws in wb.worksheets[1:-2]
+        for r in ws.iter_rows(min_row=2, values_only=True)
+        if r[header.index("Control ID")]
+    ]
     assert len(rows) == EXPECTED["rows"]  # one row per control x risk
     o2c12 = [r for r in rows if r[header.index("Control ID")] == "O2C-12"]
     assert [r[header.index("Risk ID")] for r in o2c12] == ["R-O2C-5", "R-FC-6"]
     assert o2c12[0][header.index("Status")] == "Effective"
     # importing the export gives back the same catalog (into the same file)
-    code, text, err = run("--catalogs", str(first), "import", "rcm", str(rcm), "-o", str(first), "--replace-bundled", "--dry-run")
+    code, text, err = run(
+        "--catalogs",
+        str(first),
+        "import",
+        "rcm",
+        str(rcm),
+        "-o",
+        str(first),
+        "--replace-bundled",
+        "--dry-run",
+    )
     assert code == 0, text + err
-    assert "compared with the current file (controls): 0 added, 0 changed, 0 removed" in text or "no controls added, changed or removed" in text
+    assert (
+        "compared with the current file (controls): 0 added, 0 changed, 0 removed" in text
+        or "no controls added, changed or removed" in text
+    )
     second = tmp_path / "again.yaml"
     assert run("import", "rcm", str(rcm), "-o", str(second), "--replace-bundled")[0] == 0
     _same_catalog(before, with_frameworks(second))
@@ -397,10 +574,38 @@ def test_rcm_rows_carry_state_tests_and_findings(run, tmp_path: Path) -> None:  
     from openpyxl import load_workbook
 
     steps = [
-        ("period", "add", "FY27", "--framework", "sox", "--start", "2027-01-01", "--end", "2027-12-31"),
-        ("test", "design", "JE-01", "--date", "2027-02-01", "--by", "ana", "--conclusion", "effective"),
+        (
+            "period",
+            "add",
+            "FY27",
+            "--framework",
+            "sox",
+            "--start",
+            "2027-01-01",
+            "--end",
+            "2027-12-31",
+        ),
+        (
+            "test",
+            "design",
+            "JE-01",
+            "--date",
+            "2027-02-01",
+            "--by",
+            "ana",
+            "--conclusion",
+            "effective",
+        ),
         ("sample", "add", "JE-01", "--result", "exception", "--date", "2027-03-01"),
-        ("finding", "add", "JE-01", "--severity", "significant_deficiency", "--summary", "Entry approved by its preparer"),
+        (
+            "finding",
+            "add",
+            "JE-01",
+            "--severity",
+            "significant_deficiency",
+            "--summary",
+            "Entry approved by its preparer",
+        ),
     ]
     for step in steps:
         code, out, err = run(*step)
@@ -410,8 +615,14 @@ def test_rcm_rows_carry_state_tests_and_findings(run, tmp_path: Path) -> None:  
     assert code == 0, err
     ws = load_workbook(rcm)["Financial close"]
     header = [c.value for c in ws[1]]
-    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[header.index("Control ID")] == "JE-01")
+    row = next(
+        r
+        for r in ws.iter_rows(min_row=2, values_only=True)
+        if r[header.index("Control ID")] == "JE-01"
+    )
     test = row[header.index("Latest test conclusion")] or ""
     findings = row[header.index("Findings")] or ""
     assert "design effective on 2027-02-01" in test, test
-    assert "significant deficiency" in findings and "Entry approved by its preparer" in findings, findings
+    assert "significant deficiency" in findings and "Entry approved by its preparer" in findings, (
+        findings
+    )
