@@ -626,3 +626,24 @@ def test_rcm_rows_carry_state_tests_and_findings(run, tmp_path: Path) -> None:  
     assert "significant deficiency" in findings and "Entry approved by its preparer" in findings, (
         findings
     )
+
+
+def test_the_command_modules_stay_light() -> None:
+    """`workbench --help` must stay fast: the import and coverage commands load openpyxl, YAML
+    and the importers only when they run."""
+    import subprocess
+    import sys
+
+    from workbench.cli.import_cmd import RCM_FIELDS
+    from workbench.core.importers.vocab import FIELDS
+
+    assert RCM_FIELDS == FIELDS
+    code = (
+        "import sys\n"
+        "import workbench.cli.import_cmd, workbench.cli.coverage_cmd\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('openpyxl', 'yaml') "
+        "or m.startswith(('workbench.core.importers', 'workbench.core.readiness')))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""

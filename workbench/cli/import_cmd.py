@@ -10,6 +10,38 @@ from typing import Any
 
 from .common import db_target
 
+# Kept here (not imported from workbench.core.importers) so `workbench --help` stays fast;
+# a test checks that it matches workbench.core.importers.vocab.FIELDS.
+RCM_FIELDS: tuple[str, ...] = (
+    "process",
+    "subprocess",
+    "risk_id",
+    "risk",
+    "fraud",
+    "likelihood",
+    "magnitude",
+    "accounts",
+    "assertions",
+    "id",
+    "title",
+    "description",
+    "owner",
+    "frequency",
+    "nature",
+    "type",
+    "key",
+    "systems",
+    "ipe",
+    "covers",
+    "soc2",
+    "coso",
+    "sox",
+    "other",
+    "domain",
+    "status",
+    "test",
+    "findings",
+)
 HELP_OUTPUT = (
     "catalog file to write (default: <config>/catalogs/ID.yaml, where every start finds it)"
 )
@@ -42,7 +74,7 @@ def register(sub: Any) -> None:
         "recognised in their common spellings (Control #, Ctrl Ref, Key / Non-key, "
         "Manual/Automated/ITDM, Assertions as E/O, C, V/A, R&O, P&D, ...); name the rest with "
         "--map or a mapping file. The header row need not be row 1; merged cells, blank rows "
-        "and several sheets are read. Fields: " + ", ".join(_fields()) + ".",
+        "and several sheets are read. Fields: " + ", ".join(RCM_FIELDS) + ".",
     )
     _common(rcm)
     rcm.add_argument(
@@ -92,12 +124,6 @@ def register(sub: Any) -> None:
     ciso.add_argument("--source", metavar="FW", help="mapping sets: our id of the source framework")
     ciso.add_argument("--target", metavar="FW", help="mapping sets: our id of the target framework")
     ciso.set_defaults(handler=run)
-
-
-def _fields() -> tuple[str, ...]:
-    from workbench.core.importers.vocab import FIELDS
-
-    return FIELDS
 
 
 def _fail(message: str) -> int:
