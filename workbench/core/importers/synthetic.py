@@ -103,8 +103,10 @@ def oscal_catalog(
         k = len(subs) + 1
         label = f"{base['props'][0]['value']}({k})"
         subs.append(_control(f"{base['id']}.{k}", label, j, rng, True))
-    every = [c for b in bases for c in [b, *b.get("controls", [])]]
-    for c in rng.sample(every, min(withdrawn, len(every))):
+    # Withdrawn ones are leaves (a control without enhancements, or an enhancement), so that
+    # `withdrawn` is exactly how many are left out, as in rev 5's count of active controls.
+    leaves = [c for b in bases for c in [b, *b.get("controls", [])] if not c.get("controls")]
+    for c in rng.sample(leaves, min(withdrawn, len(leaves))):
         c["props"] = _props(c["props"][0]["value"], True)
         c["parts"] = []
     return {
