@@ -645,5 +645,7 @@ def test_the_command_modules_stay_light() -> None:
         "or m.startswith(('workbench.core.importers', 'workbench.core.readiness')))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""
