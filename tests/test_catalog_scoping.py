@@ -276,6 +276,11 @@ def test_no_bundled_controls_keeps_the_frameworks_and_reports_the_library_retire
     assert len(load_catalogs().controls) == len(full.controls)  # the cache kept them apart
 
 
+def test_validate_takes_no_bundled_controls(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_run(["--no-bundled-controls", "validate"]) == 0
+    assert " 0 controls, 0 mappings" in capsys.readouterr().out
+
+
 def test_retired_controls_with_recorded_state_are_reported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -390,6 +390,12 @@ def test_bad_map_arguments_are_clear(run, tmp_path: Path) -> None:  # type: igno
     assert code == 2 and "expected HEADER=FIELD" in err
 
 
+def test_never_into_the_bundled_catalogs_folder(run) -> None:  # type: ignore[no-untyped-def]
+    target = bundled_catalog_dir() / "mine.yaml"
+    code, _, err = run("import", "rcm", str(CSV), "-o", str(target))
+    assert code == 2 and not target.exists() and "not for user catalogs" in err
+
+
 def test_dry_run_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "nw.yaml"
     code, text, _ = run("import", "rcm", str(CSV), "-o", str(out), "--dry-run")

@@ -77,6 +77,10 @@ def plan_import(
     """Read a file and prepare its catalog: every problem, the YAML text when there is none,
     and the difference from the catalog it replaces. Raises ImportFailure (an unreadable
     file) and CatalogError (the other catalogs do not load)."""
+    from workbench.core.paths import bundled_catalog_dir
+
+    if target.resolve().parent == bundled_catalog_dir().resolve():
+        raise ImportFailure(f"{target}: the bundled catalogs' folder is not for user catalogs")
     if isinstance(options, Options) and options.replace_bundled:
         bundled_controls = False  # the new catalog replaces the library: read it without
     context = load_context(target, extra_dirs, bundled_controls=bundled_controls)
