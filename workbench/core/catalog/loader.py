@@ -708,8 +708,7 @@ def _merge(all_files: Sequence[_File], replace_library: bool = False) -> Catalog
                 owner_role=ctl.get("owner_role", ""),
                 catalog_id=cat_id,
                 source=src,
-                # reports relied on (ipe) are systems the control uses, too
-                systems=tuple(dict.fromkeys((*ctl.get("systems", ()), *ctl.get("ipe", ())))),
+                systems=_with_ipe(ctl),
                 covers=ctl.get("covers", ()),
                 risks=ctl.get("risks", ()),
                 process=ctl.get("process", ""),
@@ -824,6 +823,14 @@ def _merge(all_files: Sequence[_File], replace_library: bool = False) -> Catalog
         retired,
         crosswalks,
     )
+
+
+def _with_ipe(ctl: dict[str, Any]) -> tuple[str, ...]:
+    """A control's systems: the reports it relies on (ipe) are systems it uses, too."""
+    systems: tuple[str, ...] = ctl.get("systems", ())
+    if "ipe" not in ctl:
+        return systems
+    return tuple(dict.fromkeys((*systems, *ctl["ipe"])))
 
 
 DupChecker = Callable[[str], Callable[[str, Source, str], bool]]
