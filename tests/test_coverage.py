@@ -173,6 +173,15 @@ def test_coverage_in_the_exports(run, tmp_path: Path) -> None:  # type: ignore[n
     assert doc["sox"]["coverage"]["counts"]["gap"] == 2
     assert {a["id"] for a in doc["sox"]["accounts"]} >= {"REV", "AR", "INV"}
     assert next(r for r in doc["sox"]["risks"] if r["id"] == "R-JE-01")["fraud"] is True
+    je03 = next(c for c in doc["sox"]["controls"] if c["control"] == "JE-03")
+    assert je03 == {
+        "control": "JE-03",
+        "process": "Financial close",
+        "subprocess": "Journal entries",
+        "risks": ["R-JE-01"],
+        "ipe": ["RPT-JE"],
+        "latest_test": None,
+    }
     md = run("export", "--format", "md", "-o", "-")[1]
     assert "## SOX coverage" in md and "### Gaps (2), hardest first" in md
     assert "| INV Inventory | rights and obligations | gap | none | `R-INV-03` |" in md

@@ -202,6 +202,18 @@ def sox_dict(sox: SoxReport) -> dict[str, Any]:
             }
             for r in sox.risks
         ],
+        "controls": [
+            {
+                "control": cid,
+                "process": c.process or None,
+                "subprocess": c.subprocess or None,
+                "risks": list(c.risks),
+                "ipe": list(c.ipe),
+                "latest_test": c.latest_test or None,
+            }
+            for cid, c in sox.controls.items()
+            if c.process or c.subprocess or c.risks or c.ipe
+        ],
         "coverage": sox.coverage.to_dict(),
         "retired_with_state": [
             {
