@@ -19,7 +19,7 @@ from typing import Any
 
 from workbench.core.catalog import CatalogSet
 from workbench.core.catalog.loader import ITEM_ID_RE
-from workbench.core.catalog.model import ASSERTIONS, INFORMATION_KINDS
+from workbench.core.catalog.model import ASSERTIONS, INFORMATION_KINDS, SYSTEM_KINDS
 
 from . import vocab
 from .problems import WARNING, ImportFailure, Where, column_letter
@@ -362,8 +362,6 @@ class _Reader:
                 self.error(self.at(sheet, r, cols, "id"), f"not a system id: {sid!r}")
                 continue
             kind = (get.get("kind") or "application").lower()
-            from workbench.core.catalog.model import SYSTEM_KINDS
-
             if kind not in SYSTEM_KINDS:
                 self.error(
                     self.at(sheet, r, cols, "kind"),
