@@ -76,7 +76,9 @@ def load_catalogs_or_exit(args: argparse.Namespace) -> CatalogSet:
     from workbench.core.catalog import CatalogError, load_catalogs
 
     try:
-        return load_catalogs(args.catalogs)
+        return load_catalogs(
+            args.catalogs, bundled_controls=not getattr(args, "no_bundled_controls", False)
+        )
     except CatalogError as exc:
         sys.stderr.write(exc.report() + "\n")
         raise SystemExit(2) from None

@@ -232,6 +232,20 @@ def _print_status(
                 style="dim",
             )
         )
+    retired = ws.catalog.retired
+    if [o for o in orphans if o.control_id in retired]:
+        out.print(
+            Text(
+                "retired control(s) with recorded state (kept, not counted): "
+                + ", ".join(
+                    f"{o.control_id} ({o.status}; {retired[o.control_id].reason})"
+                    for o in orphans
+                    if o.control_id in retired
+                ),
+                style="yellow",
+            )
+        )
+    orphans = [o for o in orphans if o.control_id not in retired]
     if orphans:
         out.print(
             Text(

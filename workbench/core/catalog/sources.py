@@ -63,21 +63,30 @@ def catalog_paths(extra_dirs: Sequence[Path] = (), include_bundled: bool = True)
 
 
 def load_catalogs(
-    extra_dirs: Sequence[Path] = (), include_bundled: bool = True, use_cache: bool = True
+    extra_dirs: Sequence[Path] = (),
+    include_bundled: bool = True,
+    use_cache: bool = True,
+    *,
+    bundled_controls: bool = True,
 ) -> CatalogSet:
     """Bundled catalogs plus every configured user catalog. Raises CatalogError.
 
-    An unchanged set of files that validated before is read from the cache (cache.py).
+    `bundled_controls=False` (--no-bundled-controls) keeps the bundled frameworks and leaves
+    the bundled control library out (its controls are reported as retired). An unchanged set
+    of files that validated before is read from the cache (cache.py).
     """
     files, problems = expand(catalog_paths(extra_dirs, include_bundled))
     if problems:
         raise CatalogError(problems)
+    replace = not bundled_controls
     if not use_cache:
-        return load_catalog_files(files, display_path)
-    key = cache.cache_key(files, [display_path(f) for f in files])
+        return load_catalog_files(files, display_path, replace_library=replace)
+    key = cache.cache_key(
+        files, [display_path(f) for f in files], "no-bundled-controls" if replace else ""
+    )
     cached = cache.read(key)
     if cached is not None:
         return cached
-    loaded = load_catalog_files(files, display_path)
+    loaded = load_catalog_files(files, display_path, replace_library=replace)
     cache.write_soon(key, loaded)
     return loaded

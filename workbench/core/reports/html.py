@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from . import sox_tables as st
 from . import testing_tables as tt
 from ._text import lines, linkable, one_line
 from .markdown import NEXT_LIMIT
@@ -520,6 +521,29 @@ def _spec(spec: tt.TableSpec) -> list[str]:
     return [*head, *_table(spec.headers, rows, num=spec.numeric)]
 
 
+def _sox(report: Report) -> list[str]:
+    out: list[str] = []
+    sox = report.sox
+    if sox is not None and st.shows_coverage(sox):
+        out += [
+            f'<h2 id="sox-coverage">{e(st.COVERAGE_TITLE)}</h2>',
+            f"<p>{e(st.COVERAGE_NOTE)}</p>",
+            f"<p>{e(sox.coverage.summary())}</p>",
+            *_spec(st.coverage_spec(sox)),
+        ]
+        gaps = st.gaps(sox)
+        out.append(f"<h3>Gaps ({len(gaps)}), hardest first</h3>")
+        out += ["<ol>", *(f"<li>{e(line)}</li>" for line in gaps), "</ol>"] if gaps else []
+        out += _spec(st.risks_spec(sox))
+    if sox is not None and st.shows_retired(sox):
+        out += [
+            f'<h2 id="retired">{e(st.RETIRED_TITLE)}</h2>',
+            f"<p>{e(st.RETIRED_NOTE)}</p>",
+            *_spec(st.retired_spec(sox)),
+        ]
+    return out
+
+
 def render_html(report: Report) -> str:
     m = report.meta
     title = f"Controls readiness report, {fmt_time(m.generated_at)}"
@@ -544,6 +568,7 @@ def render_html(report: Report) -> str:
     out += _gaps(report)
     out += _next(report)
     out += _testing(report)
+    out += _sox(report)
     for fw in report.frameworks:
         out += _framework(fw)
     out.append('<h2 id="controls">Controls</h2>')

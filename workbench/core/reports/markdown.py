@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from . import sox_tables as st
 from . import testing_tables as tt
 from ._text import bar, lines, linkable, one_line
 from .model import (
@@ -445,6 +446,25 @@ def _orphans(report: Report) -> list[str]:
     return [*out, ""]
 
 
+def _sox(report: Report) -> list[str]:
+    """SOX coverage (when the catalogs define significant accounts) and retired controls that
+    still have recorded state."""
+    out: list[str] = []
+    sox = report.sox
+    if sox is not None and st.shows_coverage(sox):
+        out += [f"## {st.COVERAGE_TITLE}", "", esc(st.COVERAGE_NOTE), ""]
+        out += [esc(sox.coverage.summary()), ""]
+        out += [*_spec(st.coverage_spec(sox)), ""]
+        gaps = st.gaps(sox)
+        out += [f"### Gaps ({len(gaps)}), hardest first", ""]
+        out += [f"- {esc(line)}" for line in gaps] or ["None."]
+        out += ["", *_spec(st.risks_spec(sox)), ""]
+    if sox is not None and st.shows_retired(sox):
+        out += [f"## {st.RETIRED_TITLE}", "", esc(st.RETIRED_NOTE), ""]
+        out += [*_spec(st.retired_spec(sox)), ""]
+    return out
+
+
 def render_md(report: Report) -> str:
     out = _header(report)
     out += _summary(report)
@@ -452,6 +472,7 @@ def render_md(report: Report) -> str:
     out += _gaps(report)
     out += _next(report)
     out += _testing(report)
+    out += _sox(report)
     for fw in report.frameworks:
         out += _framework(fw)
     out += ["## Controls", ""]

@@ -43,6 +43,8 @@ from workbench.core.testing import (
     period_coverage,
 )
 
+from .sox import SoxReport, build_sox
+
 if TYPE_CHECKING:
     from workbench.core.store import Store
     from workbench.core.store.snapshot import LazyStore
@@ -326,6 +328,7 @@ class Report:
     controls: tuple[ControlReport, ...]
     orphans: tuple[OrphanRow, ...]
     testing: ControlTestingReport | None = None
+    sox: SoxReport | None = None  # scoping, coverage and RCM details (sox.py)
 
     def control_titles(self) -> dict[str, str]:
         return {c.id: c.title for c in self.controls}
@@ -534,6 +537,7 @@ def build_report(
         controls=tuple(controls),
         orphans=orphans,
         testing=_testing_report(catalog, store, r, backing, snap, backed_rule),
+        sox=build_sox(catalog, r, backing, snap.states, frozenset(snap.evidence)),
     )
 
 

@@ -526,6 +526,27 @@ def _testing(book: _Book, report: Report) -> None:
         )
 
 
+def _sox(book: _Book, report: Report) -> None:
+    """SOX coverage (when the catalogs define significant accounts), risks and retired
+    controls with recorded state: a sheet each, only when there is something to show."""
+    from . import sox_tables as st
+
+    sox = report.sox
+    if sox is None:
+        return
+    specs = []
+    if st.shows_coverage(sox):
+        specs += [("SOX coverage", st.coverage_spec(sox)), ("Risks", st.risks_spec(sox))]
+    if st.shows_retired(sox):
+        specs.append(("Retired", st.retired_spec(sox)))
+    for name, spec in specs:
+        book.table(
+            book.sheet(name),
+            spec.headers,
+            ([st.plain(c) for c in row] for row in spec.rows),
+        )
+
+
 def build_workbook(report: Report) -> Any:
     """The openpyxl Workbook (not saved)."""
     book = _Book()
@@ -537,6 +558,7 @@ def build_workbook(report: Report) -> Any:
     _gaps(book, report)
     _next(book, report)
     _testing(book, report)
+    _sox(book, report)
     props = book.wb.properties
     props.title = "Controls readiness report"
     props.creator = "workbench"

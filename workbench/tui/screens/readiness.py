@@ -14,12 +14,14 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.core.evidence_status import EvidenceStatus
+from workbench.core.readiness.coverage import sox_coverage
 from workbench.core.testing.words import GLOSSARY
 from workbench.core.text import clip
 from workbench.core.workspace import Workspace
 from workbench.presentation import SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
 
 from ..commands import READINESS_COMMANDS, bindings
+from ..widgets.coverage_view import coverage_summary
 from ..widgets.footer import KeyFooter
 from ..widgets.readiness_view import backing_summary, figures_table, shared_summary, strip
 from .base import WorkbenchScreen
@@ -90,6 +92,9 @@ class ReadinessScreen(WorkbenchScreen):
         for fw_id, fw in self.ws.catalog.frameworks.items():
             backed = self.ws.backed(fw_id)
             parts += [backing_summary(backed, fw.name), figures_table(r, fw_id, width), Text("")]
+        coverage = sox_coverage(self.ws.catalog, r)
+        if not coverage.empty:  # the catalogs define significant accounts
+            parts += [coverage_summary(coverage, width), Text("")]
         parts.append(shared_summary(r))
         excluded = r.out_of_scope_nodes()
         if excluded:
