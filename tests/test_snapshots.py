@@ -69,3 +69,37 @@ def test_control_test_screen(snap_compare, demo_app, size) -> None:  # type: ign
         await _settle(pilot)
 
     assert snap_compare(demo_app(), terminal_size=size, run_before=go)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_detail_in_the_operating_lens(snap_compare, demo_app, size) -> None:  # type: ignore[no-untyped-def]
+    """The detail says why a control is not ready under the operating lens."""
+
+    async def go(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("l")
+        ws = pilot.app.workspace
+        pilot.app.browse_screen.go_to_control(ws.backed("soc2").unsupported[0].control_id)
+        await _settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=size, run_before=go)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_test_screen_with_two_periods(snap_compare, demo_app, size) -> None:  # type: ignore[no-untyped-def]
+    async def go(pilot) -> None:  # type: ignore[no-untyped-def]
+        from datetime import date
+
+        ws = pilot.app.workspace
+        ws.add_period("FY2027 SOX", ["sox"], date(2027, 1, 1), date(2027, 12, 31), use=True)
+        cid = next(c for c in ws.catalog.controls if len(ws.backing.periods_for(c)) == 2)
+        pilot.app.browse_screen.go_to_control(cid)
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settle(pilot)
+
+    assert snap_compare(demo_app(), terminal_size=size, run_before=go)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_filter_dialog(snap_compare, demo_app, size) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(demo_app(), press=["f"], terminal_size=size, run_before=_settle)

@@ -207,7 +207,7 @@ def test_show_control(cli: Cli, db: Path) -> None:
     assert "B1" in out and "Beta one" in out
     assert "effective" in out and "CFO office" in out and "see [bold]memo[/]" in out
     assert "Runbook [red]v2[/]" in out and "https://wiki.example/c1" in out
-    assert "Recent history" in out and "not started -> effective" in out
+    assert "Recent history" in out and "not started → effective" in out
 
 
 def test_show_unmapped_framework_and_default_state(cli: Cli, db: Path) -> None:

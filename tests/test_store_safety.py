@@ -223,7 +223,12 @@ def _locks_on(path: Path) -> list[str]:
     """This process's POSIX locks on the file (Linux /proc/locks)."""
     ino = os.stat(path).st_ino
     with open("/proc/locks") as fh:
-        return [line for line in fh if f":{ino} " in line and f" {os.getpid()} " in line]
+        # Without the leading ordinal, which moves as other processes take and drop locks.
+        return [
+            line.split(":", 1)[1].strip()
+            for line in fh
+            if f":{ino} " in line and f" {os.getpid()} " in line
+        ]
 
 
 @pytest.mark.skipif(not Path("/proc/locks").exists(), reason="Linux /proc/locks")

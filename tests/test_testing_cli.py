@@ -233,8 +233,11 @@ def test_show_lists_tests_samples_and_findings(cli: Cli) -> None:
     assert r.code == 0, r.err
     out = cli("show", "C2").out
     testing = out[out.index("Testing") : out.index("Recent history")]
-    assert f"period {P}" in testing and "(current for alpha)" in testing
-    assert "operating: 2 of" in testing and "1 exception(s)" in testing
+    assert f"  {P}  (current for alpha)" in testing
+    # One wording with `test show` (issue 13): how many required samples passed, exceptions.
+    assert "operating: 1 of 2 required samples passed, 1 exception" in testing
+    detail = cli("test", "show", "C2").out
+    assert "done: 1 of 2 required samples passed, 1 exception" in detail
     assert "deficiency, open" in testing and "Late review" in testing
     data = cli("show", "C2", "--json").json()["testing"]
     (test,) = data["tests"]
@@ -427,8 +430,8 @@ def test_findings_roll_up_by_severity(cli: Cli) -> None:
     first = text.splitlines()[0]
     assert first == "Beta: 1 material weakness (#2 C4)"
     assert (
-        "Beta: open 1 material weakness, 1 significant deficiency, 0 deficiencies; standing in "
-        "B27: 1 material weakness, 1 significant deficiency, 0 deficiencies"
+        "Beta: open 1 material weakness, 1 significant deficiency, 0 control deficiencies; standing in "
+        "B27: 1 material weakness, 1 significant deficiency, 0 control deficiencies"
     ) in text
     status = cli("status").out
     assert status.splitlines()[0] == "Beta: 1 material weakness (#2 C4)"

@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import (
+    coverage_cmd,
     demo_cmd,
     evidence_cmd,
     export_cmd,
     findings_cmd,
     history_cmd,
+    import_cmd,
     mark_cmd,
     period_cmd,
     readiness_cmds,
@@ -46,6 +48,8 @@ COMMAND_MODULES = [
     testing_cmd,
     findings_cmd,
     sampling_cmd,
+    coverage_cmd,
+    import_cmd,
 ]
 
 
@@ -82,6 +86,12 @@ def _add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> Non
         "--actor",
         metavar="NAME",
         help="who makes changes (default: $WORKBENCH_ACTOR, else OS user)",
+        **keep,  # type: ignore[arg-type]
+    )
+    parser.add_argument(
+        "--no-bundled-controls",
+        action="store_true",
+        help="leave the bundled control library out (keep the SOC 2 and SOX frameworks)",
         **keep,  # type: ignore[arg-type]
     )
 

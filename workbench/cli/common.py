@@ -76,7 +76,9 @@ def load_catalogs_or_exit(args: argparse.Namespace) -> CatalogSet:
     from workbench.core.catalog import CatalogError, load_catalogs
 
     try:
-        return load_catalogs(args.catalogs)
+        return load_catalogs(
+            args.catalogs, bundled_controls=not getattr(args, "no_bundled_controls", False)
+        )
     except CatalogError as exc:
         sys.stderr.write(exc.report() + "\n")
         raise SystemExit(2) from None
@@ -185,11 +187,10 @@ def positive_int(text: str) -> int:
 
 
 def status_text(status: str) -> Text:
-    from rich.text import Text
+    """A status in its one label and style (workbench/presentation)."""
+    from workbench.presentation import status_text as styled
 
-    from workbench.presentation import STATUS_LABELS, STATUS_STYLES
-
-    return Text(STATUS_LABELS.get(status, status), style=STATUS_STYLES.get(status, ""))
+    return styled(status)
 
 
 def fmt_at(moment: datetime | None) -> str:

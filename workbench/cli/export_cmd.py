@@ -11,13 +11,13 @@ from .common import CommandError, db_target, fail, open_workspace
 
 # Kept here (not imported from workbench.core.reports) so `workbench --help` stays fast;
 # tests check that it matches workbench.core.reports.FORMATS.
-FORMATS: tuple[str, ...] = ("md", "csv", "json", "html", "xlsx")
+FORMATS: tuple[str, ...] = ("md", "csv", "json", "html", "xlsx", "rcm")
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "export",
-        help="write a report: md, csv, json, html or xlsx",
+        help="write a report: md, csv, json, html, xlsx or rcm",
         description="Write the whole record as a report: readiness per framework and group, "
         "shared controls, gaps, what to work on next, and every control with its status, "
         "owner, notes, evidence and last change. Each export names the catalog versions, the "
@@ -28,8 +28,9 @@ def register(sub: Any) -> None:
         "--format",
         choices=FORMATS,
         help="md (readable binder), csv (one row per control x requirement), json (the full "
-        "model, docs/json.md), html (one self-contained page), xlsx (spreadsheet); default: "
-        "from the file extension",
+        "model, docs/json.md), html (one self-contained page), xlsx (spreadsheet), rcm (the "
+        "risk-control matrix, xlsx: one row per control x risk, a sheet per process; "
+        "`workbench import rcm` reads it back); default: from the file extension",
     )
     p.add_argument(
         "-o",

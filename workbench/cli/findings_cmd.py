@@ -113,7 +113,7 @@ def _usage(parser: argparse.ArgumentParser) -> Any:
 def run_add(args: argparse.Namespace) -> int:
     from rich.text import Text
 
-    from .testing_view import severity_text
+    from workbench.presentation import severity_text
 
     with open_workspace(args) as ws:
         cid = args.control_id.strip()
@@ -165,8 +165,7 @@ def run_update(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from workbench.core.store import UNCHANGED
-
-    from .testing_view import severity_text
+    from workbench.presentation import severity_text
 
     fields: dict[str, Any] = {}
     for name in ("severity", "summary", "status", "owner", "notes"):

@@ -232,6 +232,20 @@ def _print_status(
                 style="dim",
             )
         )
+    retired = ws.catalog.retired
+    if [o for o in orphans if o.control_id in retired]:
+        out.print(
+            Text(
+                "retired control(s) with recorded state (kept, not counted): "
+                + ", ".join(
+                    f"{o.control_id} ({o.status}; {retired[o.control_id].reason})"
+                    for o in orphans
+                    if o.control_id in retired
+                ),
+                style="yellow",
+            )
+        )
+    orphans = [o for o in orphans if o.control_id not in retired]
     if orphans:
         out.print(
             Text(
@@ -330,11 +344,19 @@ def run_next(args: argparse.Namespace) -> int:
             header_style="bold",
             title="Work on these next",
         )
+        # Every column sized to what it holds, the title taking the rest, so the table fits
+        # the terminal (120 columns: nothing wraps or is cut but long titles).
+        id_w = max(len(lv.control_id) for lv in ranking) + 2
+        status_w = max(len(label) for label in STATUS_LABELS.values())
+        moves_w = 24
+        fixed = 3 + id_w + status_w + moves_w + 2 * 4  # four gaps of two cells
         table.add_column("#", justify="right", width=3)
-        table.add_column("control", no_wrap=True, width=9)
-        table.add_column("status", no_wrap=True, width=11)
-        table.add_column("→ met (→ partial)", no_wrap=True, width=24)
-        table.add_column("title", no_wrap=True, overflow="ellipsis", width=max(16, out.width - 55))
+        table.add_column("control", no_wrap=True, width=id_w)
+        table.add_column("status", no_wrap=True, width=status_w)
+        table.add_column("→ met (→ partial)", no_wrap=True, width=moves_w)
+        table.add_column(
+            "title", no_wrap=True, overflow="ellipsis", width=max(16, out.width - fixed)
+        )
         for i, lv in enumerate(ranking, 1):
             ctl = ws.catalog.controls[lv.control_id]
             moves = Text()

@@ -14,11 +14,13 @@ FILER_CHOICES = ("large_accelerated", "accelerated", "non_accelerated", "emergin
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "scope",
-        help="optional parts in or out of scope; the filer status",
-        description="With no option: every optional group or requirement and whether it is in "
-        "scope, and the filer status. --in / --out switch one (a recorded setting, like `s` in "
-        "the app); --filer records the SEC filer status (SOX 404(b) is not applicable to "
-        "non-accelerated filers and emerging growth companies).",
+        help="SOC 2 categories and optional SOX requirements in or out of scope; filer status",
+        description="With no option: the SOC 2 categories in scope (Availability, "
+        "Confidentiality, Processing Integrity, Privacy; Security always is), every other "
+        "optional group or requirement, and the filer status. --in / --out switch one, e.g. "
+        "`--out soc2 PRIVACY` (a recorded setting, like `s` in the app); --filer records the "
+        "SEC filer status (SOX 404(b) is not applicable to non-accelerated filers and emerging "
+        "growth companies).",
     )
     which = p.add_mutually_exclusive_group()
     which.add_argument("--in", dest="switch_in", nargs=2, metavar=("FRAMEWORK", "ID"))

@@ -6,23 +6,19 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.text import clip
-
 from .common import (
     CommandError,
     console,
-    fmt_at,
-    history_table,
     open_workspace,
     positive_int,
     print_json,
     reports_errors,
-    status_text,
 )
 
 if TYPE_CHECKING:
     from workbench.core.catalog import CatalogSet, Control
     from workbench.core.store import AuditRecords, ControlState, Event, Evidence
+    from workbench.core.testing import Backing
 
 
 def register(sub: Any) -> None:
@@ -47,6 +43,9 @@ def register(sub: Any) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
+    from workbench.core.evidence_status import EvidenceStatus
+    from workbench.core.testing import Backing
+
     cid = args.control_id.strip()
     with open_workspace(args, create=False) as ws:
         catalogs = ws.catalog
@@ -56,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         items = store.evidence(cid)
         events = store.history(cid, limit=args.history)
         records = store.audit_records().of_control(cid)
+        backing = Backing(catalogs, records, ws.rules_table())
+        words = EvidenceStatus(store.path).words(items)
         if control is None and not state.recorded and not items and not events:
             ws.check_controls([cid], changing=False)  # raises, naming close matches
             raise CommandError(f"unknown control ID: {cid}")
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    _print(catalogs, cid, control, state, items, events, records)
+    _print(catalogs, cid, state, items, events, backing, words)
     return 0
 
 
@@ -128,156 +129,20 @@ def _mappings(catalogs: CatalogSet, cid: str) -> list[dict[str, Any]]:
 def _print(
     catalogs: CatalogSet,
     cid: str,
-    control: Control | None,
     state: ControlState,
     items: list[Evidence],
     events: list[Event],
-    records: AuditRecords,
+    backing: Backing,
+    words: dict[int, str],
 ) -> None:
-    from rich.table import Table
+    """The same view of a control as the app's detail pane (workbench/presentation)."""
     from rich.text import Text
+
+    from workbench.presentation.control import control_view
 
     out = console()
-    if control is None:
-        out.print(Text.assemble((cid, "bold"), "  ", ("(orphaned)", "bold yellow")))
-        out.print(
-            Text(
-                "This ID is no longer in any loaded catalog. Its record is kept; nothing is "
-                "deleted.",
-                style="yellow",
-            )
-        )
-    else:
-        out.print(Text.assemble((control.id, "bold"), "  ", (control.title, "bold")))
-        if control.description:
-            out.print(Text(control.description))
-        facts = [
-            f"domain {control.domain}",
-            control.frequency,
-            control.type,
-            control.nature,
-        ]
-        if control.key:
-            facts.append("key control")
-        if control.owner_role:
-            facts.append(f"owner role {control.owner_role}")
-        out.print(Text(" · ".join(facts), style="dim"))
-        for label, ids in (("runs on / uses", control.systems), ("covers (ITGC)", control.covers)):
-            if ids:
-                names = [
-                    f"{sid} ({catalogs.systems[sid].name})" if sid in catalogs.systems else sid
-                    for sid in ids
-                ]
-                out.print(Text(f"{label}: {', '.join(names)}", style="dim"))
-
-    out.print()
-    out.print(Text("Mappings", style="bold underline"))
-    refs = catalogs.by_control.get(cid, ())
-    for fw in catalogs.frameworks.values():
-        mine = [r for r in refs if r.framework_id == fw.id]
-        if not mine:
-            out.print(Text.assemble(f"  {fw.name}: ", ("not mapped", "dim")))
-            continue
-        out.print(Text(f"  {fw.name}:"))
-        for ref in mine:
-            node = fw.nodes.get(ref.requirement_id)
-            line = Text.assemble(
-                "    ", (ref.requirement_id, "bold"), "  ", node.title if node else ""
-            )
-            if ref.relationship:
-                line.append(f"  ({ref.relationship})", style="dim")
-            if not ref.primary:
-                line.append("  supporting", style="dim italic")
-            out.print(line)
-
-    out.print()
-    out.print(Text("State", style="bold underline"))
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim")
-    grid.add_column()
-    grid.add_row(Text("status"), status_text(state.status.value))
-    grid.add_row(Text("owner"), Text(state.owner or "-"))
-    grid.add_row(Text("due"), Text(state.due.isoformat() if state.due else "-"))
-    grid.add_row(Text("notes"), Text(clip(state.notes) if state.notes else "-"))
-    if state.justification or state.status.value == "not_applicable":
-        grid.add_row(
-            Text("justification"), Text(clip(state.justification) if state.justification else "-")
-        )
-    if state.recorded:
-        grid.add_row(
-            Text("last change"),
-            Text(f"{fmt_at(state.updated_at)} by {state.updated_by} (version {state.version})"),
-        )
-    else:
-        grid.add_row(Text("last change"), Text("never recorded", style="dim"))
-    out.print(grid)
-
-    out.print()
-    out.print(Text(f"Evidence ({len(items)})", style="bold underline"))
-    if not items:
-        out.print(Text("  none attached", style="dim"))
-    for item in items:
-        line = Text.assemble(f"  #{item.id} ", (item.kind, "cyan"), " ", item.label)
-        if item.title:
-            line.append(f"  {item.ref}", style="dim")
-        period = _period(item)
-        if period:
-            line.append(f"  [{period}]", style="dim")
-        out.print(line)
-
-    _print_testing(out, records, cid)
-
-    out.print()
-    out.print(Text("Recent history", style="bold underline"))
-    if not events:
-        out.print(Text("  no changes recorded", style="dim"))
-    else:
-        out.print(history_table(events, show_control=False))
-
-
-def _print_testing(out: Any, records: AuditRecords, cid: str) -> None:
-    """Tests per period (design conclusion; operating samples done vs required) and findings;
-    `workbench test show` has the coverage and backing in full."""
-    from rich.text import Text
-
-    from .testing_view import finding_line
-
-    tests, findings = records.tests, records.findings  # this control's only: run()
-    out.print()
-    out.print(Text("Testing", style="bold underline"))
-    if not tests and not findings:
-        out.print(Text("  no tests recorded", style="dim"))
-        return
-    for period in dict.fromkeys([t.period for t in tests] + [f.period for f in findings]):
-        current = sorted(fw for fw, name in records.current.items() if name == period)
-        head = Text.assemble("  period ", (period, "bold"))
-        if current:
-            head.append(f"  (current for {', '.join(current)})", style="dim")
-        out.print(head)
-        for t in (t for t in tests if t.period == period):
-            if t.kind == "design":
-                line = Text(f"    #{t.id} design: ")
-                line.append(t.conclusion or "no conclusion", style="bold")
-                when = " ".join(x for x in (str(t.performed_on or ""), t.performer or "") if x)
-                if when:
-                    line.append(f"  {when}", style="dim")
-            else:
-                samples = records.samples_of(t.id)
-                exceptions = sum(1 for s in samples if s.exception)
-                line = Text(f"    #{t.id} operating: {len(samples)} of {t.required} samples")
-                if exceptions:
-                    line.append(f", {exceptions} exception(s)", style="bold red")
-                if t.basis:
-                    line.append(f"  ({t.basis})", style="dim")
-            out.print(line)
-        for f in (f for f in findings if f.period == period):
-            out.print(finding_line(f, indent="    finding "))
-    out.print(Text(f"  coverage and backing: workbench test show {cid}", style="dim"))
-
-
-def _period(item: Evidence) -> str:
-    if not item.effective_from and not item.effective_to:
-        return ""
-    start = item.effective_from.isoformat() if item.effective_from else "..."
-    end = item.effective_to.isoformat() if item.effective_to else "..."
-    return f"{start} to {end}"
+    for part in control_view(
+        catalogs, cid, state, items, events, backing=backing, evidence_words=words, full=True
+    ):
+        out.print(part)
+    out.print(Text(f"coverage and backing: workbench test show {cid}", style="dim"))

@@ -338,7 +338,7 @@ def run_sample_add(args: argparse.Namespace) -> int:
 def _ready_change(out: Any, ws: Workspace, cid: str, was_ready: bool) -> None:
     from rich.text import Text
 
-    from .testing_view import label_style
+    from workbench.presentation import label_style
 
     status = ws.readiness.status(cid)
     if ws.readiness.lens != "operating":

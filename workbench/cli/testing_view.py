@@ -16,45 +16,23 @@ if TYPE_CHECKING:
     from workbench.core.testing import Coverage, SampleSize, SampleTable
     from workbench.core.workspace import Workspace
 
-SEVERITY_STYLES = {
-    "material_weakness": "bold red",
-    "significant_deficiency": "red",
-    "deficiency": "yellow",
-}
-SEVERITY_SHORT = {
-    "material_weakness": "material weakness",
-    "significant_deficiency": "significant deficiency",
-    "deficiency": "deficiency",
-}
-FINDING_STATUS_STYLES = {
-    "open": "bold",
-    "remediating": "yellow",
-    "remediated": "green",
-    "closed": "dim",
-}
-
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
-def severity_text(severity: str) -> Text:
-    from rich.text import Text
-
-    return Text(SEVERITY_SHORT.get(severity, severity), style=SEVERITY_STYLES.get(severity, ""))
 
 
 def severity_counts_text(counts: dict[str, int]) -> Text:
     from rich.text import Text
 
     from workbench.core.testing import SEVERITY_ORDER
+    from workbench.presentation import SEVERITY_LABELS, SEVERITY_STYLES
 
     out = Text()
     for i, sev in enumerate(SEVERITY_ORDER):
         n = counts.get(sev, 0)
         if i:
             out.append(", ")
-        name = SEVERITY_SHORT[sev]
+        name = SEVERITY_LABELS[sev]
         plural = name[:-1] + "ies" if name.endswith("y") else name + "es"
         out.append(_plural(n, name, plural), style=SEVERITY_STYLES[sev] if n else "dim")
     return out
@@ -91,20 +69,6 @@ def sampling_table(table: SampleTable) -> Group:
         Text(f"* the default risk ({table.default_risk})", style="dim"),
         Text(f"automated (and continuous) controls: {ITGC_CAVEAT}", style="yellow"),
     )
-
-
-def table_row_text(table: SampleTable, frequency: str, nature: str) -> Text:
-    """'monthly: 2 / 3 / 5 (low / moderate / high; built-in table)'."""
-    from rich.text import Text
-
-    from workbench.core.testing import RISKS
-
-    row = table.automated if nature == "automated" else table.sizes.get(frequency)
-    name = "automated" if nature == "automated" else frequency
-    if row is None:
-        return Text(f"{name}: not in the table", style="red")
-    sizes = " / ".join(str(row[r]) for r in RISKS)
-    return Text(f"table in force: {name} {sizes} ({' / '.join(RISKS)}; {table.source_label})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,210 +126,11 @@ def control_detail_dict(ws: Workspace, cid: str, period: Period) -> dict[str, An
 
 
 def control_detail(out: Console, ws: Workspace, cid: str, period: Period) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    """`workbench test show`: the same view as the app's test screen."""
+    from workbench.presentation.testing import test_view
 
-    from .common import status_text
-
-    b = ws.backing
-    ctl = ws.catalog.controls[cid]
-    status = ws.readiness.status(cid)
-    head = Text.assemble((cid, "bold"), "  ", Text(ctl.title), "  ")
-    head.append(f"({ctl.frequency}, {ctl.nature}{', key' if ctl.key else ''})", style="dim")
-    head.append("  status ")
-    head.append_text(status_text(status))
-    out.print(head)
-    out.print(Text(f"period {period.label}", style="dim"))
-
-    out.print(Text("Test of design", style="bold"))
-    design = b.design_tests(cid, period.name)
-    if not design:
-        out.print(Text("  none recorded (workbench test design)", style="yellow"))
-    for t in design:
-        style = "green" if t.conclusion == "effective" else "bold red"
-        line = Text(f"  #{t.id} {t.performed_on} {t.performer}: ")
-        line.append(str(t.conclusion), style=style)
-        if t.evidence_id is not None:
-            line.append(f"  evidence #{t.evidence_id}", style="dim")
-        if t.notes:
-            line.append("  ")
-            line.append(t.notes, style="dim")
-        out.print(line)
-
-    op = b.operating(cid, period.name)
-    test = op.test
-    if test is None:
-        out.print(Text("Test of operating effectiveness", style="bold"))
-        out.print(Text("  not opened (workbench test operating, or sample add)", style="yellow"))
-    else:
-        out.print(Text(f"Test of operating effectiveness #{test.id}", style="bold"))
-        line = Text("  required ")
-        line.append(str(op.required), style="bold")
-        line.append(f": {test.basis}")
-        if test.population is not None:
-            line.append(f"; population {test.population}", style="dim")
-        out.print(line)
-        try:
-            table = ws.sample_table()
-            out.print(Text("  ").append_text(table_row_text(table, ctl.frequency, ctl.nature)))
-            size = table.size_for(
-                b.frameworks_in(cid, period), ctl.frequency, ctl.nature, test.risk, test.population
-            )
-            if size.required != op.required:
-                out.print(
-                    Text(
-                        f"  the table in force now asks for {size.required}: re-plan with "
-                        f"`workbench test operating {cid}`",
-                        style="yellow",
-                    )
-                )
-            caveat = caveat_line(size)
-            if caveat is not None:
-                out.print(caveat)
-        except Exception as exc:  # a bad sampling file
-            out.print(Text(f"  sampling table: {exc}", style="red"))
-        done = Text(f"  done: {op.passed} of {op.required} passed")
-        if op.remediation_met:
-            done.append(f" after the remediation of {op.remediated_on}")
-        if op.not_counted:
-            done.append(
-                f" ({op.not_counted} not counted: a repeat of an occurrence, before the "
-                "remediation, or after the as-of date)",
-                style="dim",
-            )
-        out.print(done)
-        if op.expanded_to is not None:
-            out.print(
-                Text(
-                    f"  one exception: the sample is expanded to {op.expanded_to} with no "
-                    "further exception",
-                    style="yellow",
-                )
-            )
-        if op.remediation:
-            met = op.remediation_met
-            out.print(Text(f"  {op.remediation}", style="green" if met else "yellow"))
-        verdict = Text("  conclusion: ")
-        verdict.append(op.label, style=VERDICT_STYLES.get(op.verdict, ""))
-        if op.verdict != "effective" and op.reasons:
-            verdict.append(": " + "; ".join(op.reasons), style="dim")
-        out.print(verdict)
-        samples = b.samples(test.id)
-        if samples:
-            tbl = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-            for name in ("  #", "date", "ref", "result", "evidence", "notes"):
-                tbl.add_column(name, justify="right" if name == "  #" else "left")
-            for s in samples:
-                tbl.add_row(
-                    Text(f"  {s.id}"),
-                    Text(s.occurred_on.isoformat() if s.occurred_on else ""),
-                    Text(s.ref or ""),
-                    Text(s.result, style="green" if s.result == "pass" else "bold red"),
-                    Text(f"#{s.evidence_id}" if s.evidence_id is not None else ""),
-                    Text(s.notes or ""),
-                )
-            out.print(tbl)
-
-    findings = b.findings_of(cid, period.name)
-    if findings:
-        out.print(Text("Findings", style="bold"))
-        for f in findings:
-            out.print(finding_line(f, indent="  "))
-
-    cov = _coverage(ws, cid, period)
-    out.print(Text("Coverage of the period", style="bold"))
-    for q in cov.quarters:
-        line = Text(f"  {q.quarter.label} {q.quarter.span}  ")
-        if q.covered:
-            parts = [f"evidence #{i}" for i in q.evidence] + [f"sample #{i}" for i in q.samples]
-            line.append("covered", style="green")
-            line.append(": " + ", ".join(parts), style="dim")
-        else:
-            line.append("no evidence or sample", style="bold red")
-        out.print(line)
-    for s in cov.outside:
-        out.print(Text(f"  sample #{s.id} dated {s.occurred_on} is outside the period", "bold red"))
-    for s in cov.undated:
-        out.print(Text(f"  sample #{s.id} has no date: it cannot be placed", style="yellow"))
-    for c in cov.changed:
-        out.print(
-            Text(f"  evidence #{c.evidence.id} {c.state} since attached: {c.detail}", "bold red")
-        )
-    if cov.no_period:
-        ids = ", ".join(f"#{i}" for i in cov.no_period)
-        out.print(Text(f"  evidence without a period (covers nothing): {ids}", style="dim"))
-    if not cov.changed:
-        out.print(Text("  attached files: unchanged since attached (SHA-256)", style="dim"))
-
-    out.print(Text("Readiness", style="bold"))
-    for sid, why in b.reliance_problems(cid) if b.checked(cid) else []:
-        out.print(Text(f"  relies on {sid}'s ITGCs: {why}", style="yellow"))
-    for lens in ("operating", "design"):
-        concl = b.conclusion(cid, status, lens)
-        line = Text(f"  {lens} lens: ")
-        line.append(concl.label, style=label_style(concl.label))
-        if concl.label == "ready" and lens == "operating" and concl.checked:
-            line.append(" (effective, backed by tests)")
-        if concl.contradicted:
-            line.append(" (contradicts the status effective)", style="bold red")
-        if lens == "design" and concl.ready:
-            if b.design_tested(cid):
-                line.append(", design tested")
-            elif b.checked(cid):
-                line.append(", design untested", style="yellow")
-                line.append(": " + "; ".join(b.design_reasons(cid)), style="dim")
-        if not concl.ready and concl.reasons:
-            line.append(": " + "; ".join(concl.reasons), style="dim")
-        if lens == "operating" and status != "effective" and concl.label == "not ready":
-            line.append(f" (status {status}")
-            if b.checked(cid) and b.operating_backed(cid):
-                line.append("; the tests would back it: mark it effective")
-            line.append(")")
-        out.print(line)
-
-
-VERDICT_STYLES = {
-    "effective": "green",
-    "insufficient": "yellow",
-    "no_test": "yellow",
-    "not_effective": "bold red",
-}
-
-
-def label_style(label: str) -> str:
-    """How a readiness label looks (ready green, failing red, unsupported yellow)."""
-    if label == "ready":
-        return "bold green"
-    if label in ("not effective", "deficient") or label.startswith("design"):
-        return "bold red"
-    if "unsupported" in label:
-        return "bold yellow"
-    return "red"
-
-
-def finding_line(f: Finding, *, indent: str = "", control: bool = False) -> Text:
-    from rich.text import Text
-
-    line = Text(f"{indent}#{f.id} ")
-    if control:
-        line.append(f"{f.control_id} ", style="bold")
-    line.append_text(severity_text(f.severity))
-    line.append(", ")
-    line.append(f.status, style=FINDING_STATUS_STYLES.get(f.status, ""))
-    if f.remediated_on:
-        line.append(f" {f.remediated_on}")
-    extra = []
-    if f.owner:
-        extra.append(f"owner {f.owner}")
-    if f.due:
-        extra.append(f"due {f.due}")
-    if f.samples:
-        extra.append("samples " + ", ".join(f"#{s}" for s in f.samples))
-    if extra:
-        line.append(" (" + "; ".join(extra) + ")", style="dim")
-    line.append(": ")
-    line.append(f.summary)
-    return line
+    for part in test_view(ws, cid, period):
+        out.print(part)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,7 +246,7 @@ def period_overview(out: Console, ws: Workspace, period: Period) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .common import status_text
+    from workbench.presentation import VERDICT_STYLES, status_text
 
     cur = [fw for fw in period.frameworks if ws.backing.records.current.get(fw) == period.name]
     head = Text.assemble(("Period ", "bold"), (period.label, "bold"))
@@ -546,6 +311,8 @@ def findings_overview(out: Console, ws: Workspace, fws: list[str], items: list[F
     if not items:
         out.print(Text("No findings.", style="dim"))
         return
+    from workbench.presentation.testing import finding_line
+
     out.print(Text("Findings, most severe first", style="bold"))
     for f in items:
         out.print(finding_line(f, indent="  ", control=True))

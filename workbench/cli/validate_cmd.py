@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if problems:
             raise CatalogError(problems)
-        cat = load_catalog_files(files, display_path)
+        replace = getattr(args, "no_bundled_controls", False)
+        cat = load_catalog_files(files, display_path, replace_library=replace)
     except CatalogError as exc:
         sys.stderr.write(exc.report() + "\n")
         return 2

@@ -26,13 +26,15 @@ STATUSES: tuple[str, ...] = (
 
 DEFAULT_STATUS = Status.NOT_STARTED
 
-STATUS_LABELS: dict[Status, str] = {
-    Status.NOT_STARTED: "Not started",
-    Status.IN_PROGRESS: "In progress",
-    Status.IMPLEMENTED: "Implemented",
-    Status.EFFECTIVE: "Effective",
-    Status.DEFICIENT: "Deficient",
-    Status.NOT_APPLICABLE: "Not applicable",
+# The one set of status words, for every screen, command and export (keyed by the stored
+# name, so a plain string looks a label up too).
+STATUS_LABELS: dict[str, str] = {
+    Status.NOT_STARTED: "not started",
+    Status.IN_PROGRESS: "in progress",
+    Status.IMPLEMENTED: "implemented",
+    Status.EFFECTIVE: "effective",
+    Status.DEFICIENT: "deficient",
+    Status.NOT_APPLICABLE: "not applicable",
 }
 
 STATUS_DESCRIPTIONS: dict[Status, str] = {
@@ -76,10 +78,6 @@ def is_status(value: str) -> bool:
 def requires_justification(status: str | Status) -> bool:
     """Only `not_applicable` needs a written justification."""
     return parse_status(status) is Status.NOT_APPLICABLE
-
-
-def label(status: str | Status) -> str:
-    return STATUS_LABELS[parse_status(status)]
 
 
 assert tuple(s.value for s in Status) == STATUSES

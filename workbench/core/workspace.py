@@ -274,10 +274,13 @@ class Workspace:
         self.apply(events)
         return events
 
-    def resolve_evidence(self, ref: str, progress: Progress | None = None) -> Resolved:
-        """Decide what an evidence reference is and hash a file (slow for a big one: the app
-        calls this off its UI thread). Raises ValidationError."""
-        return resolve_reference(ref, database=self.store.path, progress=progress)
+    def resolve_evidence(
+        self, ref: str, progress: Progress | None = None, *, kind: str | None = None
+    ) -> Resolved:
+        """Decide what an evidence reference is (or check it is the `kind` asked for) and hash
+        a file (slow for a big one: the app calls this off its UI thread). Raises
+        ValidationError."""
+        return resolve_reference(ref, kind, database=self.store.path, progress=progress)
 
     def undo(self, *, anyone: bool = False) -> list[Event]:
         """Revert this actor's last action (anyone's with `anyone`) with new events."""

@@ -22,6 +22,7 @@ from workbench.core.workspace import Workspace
 
 from .commands import APP_COMMANDS, NAVIGATION, Command, bindings
 from .safe_filter import ControlPictures
+from .screens.base import WorkbenchScreen
 from .screens.browse import BrowseScreen
 from .screens.help import HelpScreen
 from .screens.readiness import ReadinessScreen
@@ -42,7 +43,9 @@ class WorkbenchApp(App[None]):
     TITLE = "workbench"
     SUB_TITLE = "SOC 2 and SOX, side by side"
     BINDINGS: ClassVar[list[BindingType]] = bindings(*APP_COMMANDS)
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (180, "-xwide")]  # noqa: RUF012
+    # Below 100 columns the readiness screen stacks its panes; below 150 browse puts the
+    # detail under the list, so the list has room for Owner and Due at 120 columns.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (150, "-wide"), (180, "-xwide")]  # noqa: RUF012
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(
@@ -289,7 +292,7 @@ class WorkbenchApp(App[None]):
         except StoreError as exc:
             self.notify(f"Cannot reload: {exc}", severity="error")
             return
-        self.browse_screen.query_one("FrameworkTree").readiness = self.workspace.readiness  # type: ignore[attr-defined]
+        self.browse_screen.reloaded()
         self.refresh_screens()
         gc.freeze()
         if acklog.enabled():
@@ -298,9 +301,8 @@ class WorkbenchApp(App[None]):
 
     def refresh_screens(self) -> None:
         for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_all", None)
-            if refresh is not None:
-                refresh()
+            if isinstance(screen, WorkbenchScreen):
+                screen.refresh_all()
 
     # -- navigation ------------------------------------------------------------------------
     def show_readiness(self) -> None:
@@ -320,9 +322,36 @@ class WorkbenchApp(App[None]):
             if node.optional
         ]
 
-    def _screen_commands(self, screen: Screen[object]) -> tuple[Command, ...]:
-        commands: tuple[Command, ...] = getattr(screen, "COMMAND_LIST", ())
-        return commands
+    @staticmethod
+    def _screen_commands(screen: Screen[object]) -> tuple[Command, ...]:
+        return screen.COMMAND_LIST if isinstance(screen, WorkbenchScreen) else ()
+
+    # -- how the figures are looked at (the same keys on every screen) -----------------
+    def toggle_lens(self) -> None:
+        """A view preference of this user (core/prefs.py), not a change to the database."""
+        lens = "operating" if self.workspace.readiness.lens == "design" else "design"
+        self.workspace.set_lens(lens)
+        save_pref("lens", lens)
+        self.refresh_screens()
+        self.notify(f"Lens: {lens}", timeout=2)
+
+    def edit_scope(self) -> None:
+        """Which optional parts are in scope: a recorded decision, one undoable action."""
+        from .screens.prompts import ScopePrompt
+
+        def done(result: dict[tuple[str, str], bool] | None) -> None:
+            if result is None:
+                return
+            ws = self.workspace
+
+            def change() -> None:
+                for (fw, gid), wanted in result.items():
+                    if ws.node_in_scope(fw, gid) != wanted:
+                        ws.set_scope(fw, gid, wanted)
+
+            self.run_write("Scope", change, self.refresh_screens)
+
+        self.push_screen(ScopePrompt(self.scope_choices()), done)
 
     def action_help(self) -> None:
         screen = self.screen
@@ -334,7 +363,9 @@ class WorkbenchApp(App[None]):
             ("Everywhere", APP_COMMANDS),
             ("Navigation", NAVIGATION),
         ]
-        self.push_screen(HelpScreen(name, sections))
+        from workbench.core.testing.words import GLOSSARY
+
+        self.push_screen(HelpScreen(name, sections, GLOSSARY))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette offers the same commands as the keys, then "go to" every ID."""

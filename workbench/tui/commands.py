@@ -49,6 +49,25 @@ APP_COMMANDS: tuple[Command, ...] = (
     ),
 )
 
+# How the figures are looked at: the same keys on every screen that shows readiness.
+VIEW_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "l",
+        "toggle_lens",
+        "Lens",
+        "readiness: switch lens",
+        "Design (Type I) or operating (Type II) lens",
+    ),
+    Command(
+        "s",
+        "scope",
+        "Scope",
+        "readiness: SOC 2 category scope",
+        "Which SOC 2 categories are in scope",
+        show=False,
+    ),
+)
+
 BROWSE_COMMANDS: tuple[Command, ...] = (
     Command("r", "readiness", "Readiness", "go to: readiness", "Full readiness view"),
     Command(
@@ -72,6 +91,7 @@ BROWSE_COMMANDS: tuple[Command, ...] = (
         "Implemented",
         "status: mark implemented",
         "Designed and in place",
+        show=False,
     ),
     Command(
         "p",
@@ -195,20 +215,30 @@ BROWSE_COMMANDS: tuple[Command, ...] = (
         show=False,
     ),
     Command(
-        "l",
-        "toggle_lens",
-        "Lens",
-        "readiness: switch lens",
-        "Design (Type I) or operating (Type II) lens",
-    ),
-    Command(
-        "s",
-        "scope",
-        "Scope",
-        "readiness: SOC 2 category scope",
-        "Which SOC 2 categories are in scope",
+        "m",
+        "toggle_filter('mine')",
+        "Mine",
+        "filter: my controls",
+        "Only controls whose owner is you (the actor)",
         show=False,
     ),
+    Command(
+        "exclamation_mark",
+        "toggle_filter('overdue')",
+        "Overdue",
+        "filter: overdue controls",
+        "Only controls past their due date and not yet effective or N/A",
+        show=False,
+    ),
+    Command(
+        "O",
+        "sort",
+        "Sort",
+        "view: sort the list",
+        "Order the list by ID, status, owner or due date (again: the next one)",
+        show=False,
+    ),
+    *VIEW_COMMANDS,
 )
 
 READINESS_COMMANDS: tuple[Command, ...] = (
@@ -220,20 +250,7 @@ READINESS_COMMANDS: tuple[Command, ...] = (
         "readiness: jump to entry",
         "Open the highlighted gap or control in Browse",
     ),
-    Command(
-        "l",
-        "toggle_lens",
-        "Lens",
-        "readiness: switch lens",
-        "Design (Type I) or operating (Type II) lens",
-    ),
-    Command(
-        "s",
-        "scope",
-        "Scope",
-        "readiness: SOC 2 category scope",
-        "Which SOC 2 categories are in scope",
-    ),
+    *VIEW_COMMANDS,
 )
 
 # Keys the widgets themselves handle; listed in help so nothing is undiscoverable.
@@ -254,7 +271,18 @@ NAVIGATION: tuple[Command, ...] = (
 TESTING_COMMANDS: tuple[Command, ...] = (
     Command("escape,b", "back", "Back", "go to: browse", "Back to the previous screen"),
     Command(
-        "a", "sample('pass')", "Pass", "test: add passing sample", "Record a sample that passed"
+        "p",
+        "next_period",
+        "Period",
+        "period: switch",
+        "Show and act on the next audit period that applies to this control",
+    ),
+    Command(
+        "a",
+        "sample('pass')",
+        "Pass",
+        "test: add passing sample",
+        "Record a sample that passed: date, reference, notes, evidence",
     ),
     Command(
         "x",
@@ -291,7 +319,14 @@ TESTING_COMMANDS: tuple[Command, ...] = (
         "finding",
         "Finding",
         "finding: classify exceptions",
-        "Raise a finding (deficiency, significant deficiency, material weakness)",
+        "Raise a finding (control deficiency, significant deficiency, material weakness)",
+    ),
+    Command(
+        "u",
+        "edit_finding",
+        "Edit finding",
+        "finding: edit",
+        "Owner, due date, status and management response of the latest finding",
     ),
     Command(
         "m",
@@ -299,11 +334,12 @@ TESTING_COMMANDS: tuple[Command, ...] = (
         "Remediated",
         "finding: mark remediated",
         "Mark the latest open finding remediated (it counts once retested before the as-of date)",
+        show=False,
     ),
     Command(
         "P",
         "period",
-        "Period",
+        "New period",
         "period: add and use",
         "Add an audit period and make it current",
         show=False,
@@ -318,5 +354,12 @@ FINDINGS_COMMANDS: tuple[Command, ...] = (
         "Open/all",
         "findings: open only / all",
         "Show open findings only, or every finding",
+    ),
+    Command(
+        "e",
+        "edit_finding",
+        "Edit",
+        "finding: edit",
+        "Owner, due date, status and management response of the highlighted finding",
     ),
 )

@@ -32,10 +32,10 @@ from workbench.core.paths import config_dir
 from .gcpause import gc_paused
 from .model import CatalogSet
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: accounts, risks, retired controls, crosswalks
 KEEP = 4  # cache files kept (several catalog sets, e.g. the demo and a real review)
 DEFER_MIN_CONTROLS = 2_000  # from this size on, the cache is written at exit
-MAGIC = b"workbench-catalog-cache 2\n"
+MAGIC = b"workbench-catalog-cache 3\n"
 MAC_SIZE = 32
 KEY_FILE = "cache.key"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -55,13 +55,14 @@ def cache_path(key: str) -> Path:
     return cache_dir() / f"catalogs-u{uid()}-{key}.pickle"
 
 
-def cache_key(files: Sequence[Path], names: Sequence[str]) -> str:
+def cache_key(files: Sequence[Path], names: Sequence[str], options: str = "") -> str:
     """Changes with any file's path, size or modification time, with the names messages use
-    for the files (they are relative to the working directory when below it), and with the
-    workbench version."""
+    for the files (they are relative to the working directory when below it), with the
+    loading options (e.g. the bundled control library switched off) and with the workbench
+    version."""
     from workbench import __version__
 
-    h = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}".encode())
+    h = hashlib.sha256(f"{CACHE_FORMAT}|{__version__}|{options}".encode())
     for f, name in zip(files, names, strict=True):
         st = f.stat()
         h.update(f"|{f.resolve()}|{st.st_size}|{st.st_mtime_ns}|{f}|{name}".encode())

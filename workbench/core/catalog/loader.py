@@ -14,21 +14,29 @@ import yaml
 from .fastyaml import Unsupported, fast_load
 from .gcpause import gc_paused
 from .model import (
+    ACCOUNT_KINDS,
+    ASSERTIONS,
     CONTROL_TYPES,
     FILER_STATUSES,
     FREQUENCIES,
+    INFORMATION_KINDS,
+    LEVELS,
     NATURES,
     NODE_KINDS,
     PRIMARY,
     RELATIONSHIPS,
     SUPPORTING,
     SYSTEM_KINDS,
+    Account,
     CatalogInfo,
     CatalogSet,
     Control,
+    CrosswalkLink,
     Framework,
     MappingRef,
     Requirement,
+    Retired,
+    Risk,
     Source,
     System,
 )
@@ -64,6 +72,9 @@ CATALOG_FIELDS = Specs(
         "title": Spec("str", True),
         "version": Spec("str", True),
         "description": Spec("str"),
+        # This catalog replaces the bundled control library (its controls, systems, accounts
+        # and risks); the bundled frameworks stay.
+        "replaces_bundled_controls": Spec("bool"),
     }
 )
 FRAMEWORK_FIELDS = Specs(
@@ -105,6 +116,42 @@ CONTROL_FIELDS = Specs(
         "covers": Spec("list"),
         "satisfies": Spec("map"),
         "supports": Spec("map"),
+        "risks": Spec("list"),
+        "process": Spec("str"),
+        "subprocess": Spec("str"),
+        "ipe": Spec("list"),
+    }
+)
+ACCOUNT_FIELDS = Specs(
+    {
+        "id": Spec("str", True, pattern=ITEM_ID_RE, what="letters, digits, '.', '-' or '_'"),
+        "name": Spec("str", True),
+        "kind": Spec("str", choices=ACCOUNT_KINDS),
+        "assertions": Spec("list", True),
+        "description": Spec("str"),
+    }
+)
+RISK_FIELDS = Specs(
+    {
+        "id": Spec("str", True, pattern=ITEM_ID_RE, what="letters, digits, '.', '-' or '_'"),
+        "title": Spec("str", True),
+        "description": Spec("str"),
+        "accounts": Spec("list", True),
+        "assertions": Spec("list", True),
+        "likelihood": Spec("str", choices=LEVELS),
+        "magnitude": Spec("str", choices=LEVELS),
+        "fraud": Spec("bool"),
+    }
+)
+RETIRE_FIELDS = Specs({"id": Spec("str"), "ids": Spec("list"), "reason": Spec("str", True)})
+CROSSWALK_FIELDS = Specs(
+    {"source": Spec("str", True), "target": Spec("str", True), "links": Spec("list", True)}
+)
+LINK_FIELDS = Specs(
+    {
+        "from": Spec("str", True),
+        "to": Spec("str", True),
+        "relationship": Spec("str", choices=RELATIONSHIPS),
     }
 )
 MAPPING_FIELDS = Specs(
@@ -138,6 +185,10 @@ TOP_FIELDS = Specs(
         "systems": Spec("list"),
         "controls": Spec("list"),
         "mappings": Spec("list"),
+        "accounts": Spec("list"),
+        "risks": Spec("list"),
+        "retire": Spec("list"),
+        "crosswalks": Spec("list"),
     }
 )
 _TYPE_NAMES = {
@@ -168,6 +219,24 @@ class _File:
         default_factory=list
     )
     mapping_controls: list[tuple[str, Source, str]] = field(default_factory=list)
+    accounts: list[tuple[dict[str, Any], Source, str]] = field(default_factory=list)
+    risks: list[tuple[dict[str, Any], Source, str]] = field(default_factory=list)
+    # (control, risk id, line, path) and (control, system id, line, path): checked at merge
+    risk_refs: list[tuple[str, str, int, str]] = field(default_factory=list)
+    ipe_refs: list[tuple[str, str, int, str]] = field(default_factory=list)
+    # (control id, reason, where, path) for every retired id
+    retire: list[tuple[str, str, Source, str]] = field(default_factory=list)
+    # (crosswalk fields, links with their line and path, where, path)
+    crosswalks: list[tuple[dict[str, Any], list[tuple[dict[str, Any], int, str]], Source, str]] = (
+        field(default_factory=list)
+    )
+    replaces_library: bool = False
+    bundled: bool = False  # one of the bundled catalog files
+
+    @property
+    def library(self) -> bool:
+        """A bundled file that defines no framework: part of the bundled control library."""
+        return self.bundled and not self.frameworks
 
     def add(self, line: int, path: str, message: str) -> None:
         self.problems.append(Problem(self.name, line, path, message))
@@ -314,6 +383,7 @@ def _read_file(path: Path, display: str) -> _File:
             f.info = CatalogInfo(
                 hdr["id"], hdr["title"], hdr["version"], hdr.get("description", ""), display
             )
+        f.replaces_library = bool(hdr.get("replaces_bundled_controls", False))
     for _, raw, line, p in _items(f, top.get("frameworks"), "frameworks"):
         _read_framework(f, raw, line, p)
     for _, raw, line, p in _items(f, top.get("systems"), "systems"):
@@ -324,13 +394,40 @@ def _read_file(path: Path, display: str) -> _File:
         ctl = _fields(f, raw, p, line, CONTROL_FIELDS)
         if "id" in ctl:
             src = Source(display, line)
-            for key in ("systems", "covers"):
+            for key, sink in (
+                ("systems", f.system_refs),
+                ("covers", f.system_refs),
+                ("risks", f.risk_refs),
+                ("ipe", f.ipe_refs),
+            ):
                 if key in ctl:
-                    ctl[key] = _id_list(f, ctl["id"], raw[key], f"{p}.{key}", raw, key)
+                    ctl[key] = _id_list(f, ctl["id"], raw[key], f"{p}.{key}", raw, key, sink)
             f.controls.append((ctl, src))
             for key, role in MAPPING_BLOCKS:
                 if key in ctl:
                     _read_satisfies(f, ctl["id"], raw[key], f"{p}.{key}", raw, role, key)
+    for _, raw, line, p in _items(f, top.get("accounts"), "accounts"):
+        acc = _fields(f, raw, p, line, ACCOUNT_FIELDS)
+        if {"id", "name", "assertions"} <= acc.keys():
+            acc["assertions"] = _assertions(f, raw["assertions"], f"{p}.assertions", raw)
+            f.accounts.append((acc, Source(display, line), p))
+    for _, raw, line, p in _items(f, top.get("risks"), "risks"):
+        risk = _fields(f, raw, p, line, RISK_FIELDS)
+        if {"id", "title", "accounts", "assertions"} <= risk.keys():
+            risk["assertions"] = _assertions(f, raw["assertions"], f"{p}.assertions", raw)
+            risk["accounts"] = _text_list(f, raw["accounts"], f"{p}.accounts", raw, "account id")
+            f.risks.append((risk, Source(display, line), p))
+    for _, raw, line, p in _items(f, top.get("retire"), "retire"):
+        _read_retire(f, raw, line, p)
+    for _, raw, line, p in _items(f, top.get("crosswalks"), "crosswalks"):
+        cw = _fields(f, raw, p, line, CROSSWALK_FIELDS)
+        if {"source", "target", "links"} <= cw.keys():
+            links = []
+            for _, lraw, lline, lp in _items(f, cw["links"], f"{p}.links"):
+                link = _fields(f, lraw, lp, lline, LINK_FIELDS)
+                if {"from", "to"} <= link.keys():
+                    links.append((link, lline, lp))
+            f.crosswalks.append((cw, links, Source(display, line), p))
     for _, raw, line, p in _items(f, top.get("mappings"), "mappings"):
         mp = _fields(f, raw, p, line, MAPPING_FIELDS)
         if "control" in mp:
@@ -343,19 +440,83 @@ def _read_file(path: Path, display: str) -> _File:
     return f
 
 
-def _id_list(f: _File, owner_id: str, raw: Any, path: str, owner: Any, key: str) -> tuple[str, ...]:
-    """A list of system ids (checked against the inventory when the files are merged)."""
+def _id_list(
+    f: _File,
+    owner_id: str,
+    raw: Any,
+    path: str,
+    owner: Any,
+    key: str,
+    sink: list[tuple[str, str, int, str]],
+) -> tuple[str, ...]:
+    """A list of ids (systems or risks), each checked when the files are merged."""
     out: list[str] = []
     lines = raw.item_lines if isinstance(raw, LList) else []
     default_line = line_of(owner, key, 1)
+    what = "a risk id" if key == "risks" else "a system id"
     for idx, item in enumerate(raw):
         at = lines[idx] if idx < len(lines) else default_line
         if not isinstance(item, str) or not item.strip():
-            f.add(at, f"{path}[{idx}]", f"expected a system id, found {_describe(item)}")
+            f.add(at, f"{path}[{idx}]", f"expected {what}, found {_describe(item)}")
             continue
-        f.system_refs.append((owner_id, item, at, f"{path}[{idx}]"))
+        sink.append((owner_id, item, at, f"{path}[{idx}]"))
         out.append(item)
     return tuple(dict.fromkeys(out))
+
+
+def _text_list(f: _File, raw: Any, path: str, owner: Any, what: str) -> tuple[str, ...]:
+    """A non-empty list of non-empty texts (e.g. account ids), without repeats."""
+    lines = raw.item_lines if isinstance(raw, LList) else []
+    default_line = getattr(raw, "line", getattr(owner, "line", 1))
+    out: list[str] = []
+    for idx, item in enumerate(raw):
+        if not isinstance(item, str) or not item.strip():
+            at = lines[idx] if idx < len(lines) else default_line
+            f.add(at, f"{path}[{idx}]", f"expected {what}, found {_describe(item)}")
+            continue
+        out.append(item)
+    if not raw:
+        f.add(default_line, path, "must not be empty")
+    return tuple(dict.fromkeys(out))
+
+
+def _assertions(f: _File, raw: Any, path: str, owner: Any) -> tuple[str, ...]:
+    """Assertion names, in the canonical order (existence, completeness, ...)."""
+    lines = raw.item_lines if isinstance(raw, LList) else []
+    default_line = getattr(raw, "line", getattr(owner, "line", 1))
+    found: set[str] = set()
+    for idx, item in enumerate(raw):
+        if item not in ASSERTIONS:
+            at = lines[idx] if idx < len(lines) else default_line
+            f.add(
+                at,
+                f"{path}[{idx}]",
+                f"unknown assertion {item!r} (expected one of: {', '.join(ASSERTIONS)})",
+            )
+            continue
+        found.add(item)
+    if not raw:
+        f.add(default_line, path, "must not be empty")
+    return tuple(a for a in ASSERTIONS if a in found)
+
+
+def _read_retire(f: _File, raw: Any, line: int, path: str) -> None:
+    entry = _fields(f, raw, path, line, RETIRE_FIELDS)
+    if "reason" not in entry:
+        return
+    ids: list[tuple[str, str]] = []
+    if "id" in entry:
+        ids.append((entry["id"], f"{path}.id"))
+    if "ids" in entry:
+        for idx, item in enumerate(entry["ids"]):
+            if isinstance(item, str) and item.strip():
+                ids.append((item, f"{path}.ids[{idx}]"))
+            else:
+                f.add(line, f"{path}.ids[{idx}]", f"expected a control id, found {_describe(item)}")
+    if isinstance(raw, dict) and "id" not in raw and "ids" not in raw:
+        f.add(line, f"{path}.id", "required field is missing (or give ids: [...])")
+    for cid, p in ids:
+        f.retire.append((cid, entry["reason"], Source(f.name, line), p))
 
 
 def _read_framework(f: _File, raw: Any, line: int, path: str) -> None:
@@ -457,8 +618,17 @@ def _read_satisfies(
                 )
 
 
-def _merge(files: Sequence[_File]) -> CatalogSet:
-    problems = [p for f in files for p in f.problems]
+def _merge(all_files: Sequence[_File], replace_library: bool = False) -> CatalogSet:
+    problems = [p for f in all_files for p in f.problems]
+    # The bundled control library is replaced (--no-bundled-controls, or a user catalog that
+    # says so): its files keep their frameworks (none) and its controls become retired ones.
+    replacer = next(
+        (f for f in all_files if f.replaces_library and not f.bundled and f.info is not None),
+        None,
+    )
+    replaced = replace_library or replacer is not None
+    files = [f for f in all_files if not (replaced and f.library)]
+    replaced_files = [f for f in all_files if replaced and f.library]
 
     def dup_checker(what: str) -> Callable[[str, Source, str], bool]:
         seen: dict[str, Source] = {}
@@ -482,7 +652,7 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
 
     catalogs: list[CatalogInfo] = []
     check_catalog = dup_checker("catalog")
-    for f in files:
+    for f in all_files:
         if f.info is not None and check_catalog(f.info.id, Source(f.name, 1), "catalog.id"):
             catalogs.append(f.info)
 
@@ -538,14 +708,53 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
                 owner_role=ctl.get("owner_role", ""),
                 catalog_id=cat_id,
                 source=src,
-                systems=ctl.get("systems", ()),
+                systems=_with_ipe(ctl),
                 covers=ctl.get("covers", ()),
+                risks=ctl.get("risks", ()),
+                process=ctl.get("process", ""),
+                subprocess=ctl.get("subprocess", ""),
+                ipe=ctl.get("ipe", ()),
             )
 
+    accounts, risks = _scoping(files, problems, dup_checker)
+    for f in files:
+        for _cid, rid, line, path in f.risk_refs:
+            if rid not in risks:
+                known = ", ".join(sorted(risks)) or "none: add a risks: list"
+                problems.append(
+                    Problem(f.name, line, path, f"unknown risk {rid!r} (known: {known})")
+                )
+        for _cid, sid, line, path in f.ipe_refs:
+            found = systems.get(sid)
+            if found is not None and found.kind not in INFORMATION_KINDS:
+                problems.append(
+                    Problem(
+                        f.name,
+                        line,
+                        path,
+                        f"system {sid!r} is {found.kind}: ipe lists reports and spreadsheets",
+                    )
+                )
+            elif found is None:
+                known = ", ".join(sorted(systems)) or "none: add a systems: list"
+                problems.append(
+                    Problem(f.name, line, path, f"unknown system {sid!r} (known: {known})")
+                )
+
+    retired = _retire(files, replaced_files, replacer, controls, problems)
     defined_ids = {cid for f in files for ctl, _ in f.controls for cid in [ctl["id"]]}
     for f in files:
         for cid, src, path in f.mapping_controls:
-            if cid not in defined_ids:
+            if cid in retired:
+                problems.append(
+                    Problem(
+                        src.file,
+                        src.line,
+                        path,
+                        f"control {cid!r} is retired (at {retired[cid].by}): remove this mapping",
+                    )
+                )
+            elif cid not in defined_ids:
                 problems.append(Problem(src.file, src.line, path, f"unknown control {cid!r}"))
 
     mappings: list[MappingRef] = []
@@ -600,9 +809,199 @@ def _merge(files: Sequence[_File]) -> CatalogSet:
                     MappingRef(cid, fw_id, rid, relationship, rationale, Source(name, line), role)
                 )
 
+    crosswalks = _crosswalks(files, frameworks, problems)
     if problems:
         raise CatalogError(problems)
-    return CatalogSet.build(tuple(catalogs), frameworks, controls, tuple(mappings), systems)
+    return CatalogSet.build(
+        tuple(catalogs),
+        frameworks,
+        controls,
+        tuple(mappings),
+        systems,
+        accounts,
+        risks,
+        retired,
+        crosswalks,
+    )
+
+
+def _with_ipe(ctl: dict[str, Any]) -> tuple[str, ...]:
+    """A control's systems: the reports it relies on (ipe) are systems it uses, too."""
+    systems: tuple[str, ...] = ctl.get("systems", ())
+    if "ipe" not in ctl:
+        return systems
+    return tuple(dict.fromkeys((*systems, *ctl["ipe"])))
+
+
+DupChecker = Callable[[str], Callable[[str, Source, str], bool]]
+
+
+def _scoping(
+    files: Sequence[_File], problems: list[Problem], dup_checker: DupChecker
+) -> tuple[dict[str, Account], dict[str, Risk]]:
+    """Significant accounts (with their relevant assertions) and the risks that threaten them."""
+    accounts: dict[str, Account] = {}
+    check_acc = dup_checker("account")
+    for f in files:
+        cat_id = f.info.id if f.info else f.name
+        for acc, src, path in f.accounts:
+            if check_acc(acc["id"], src, f"{path}.id"):
+                accounts[acc["id"]] = Account(
+                    acc["id"],
+                    acc["name"],
+                    acc.get("kind", "account"),
+                    acc["assertions"],
+                    acc.get("description", ""),
+                    cat_id,
+                    src,
+                )
+    risks: dict[str, Risk] = {}
+    check_risk = dup_checker("risk")
+    for f in files:
+        cat_id = f.info.id if f.info else f.name
+        for risk, src, path in f.risks:
+            if not check_risk(risk["id"], src, f"{path}.id"):
+                continue
+            known = [a for a in risk["accounts"] if a in accounts]
+            for idx, aid in enumerate(risk["accounts"]):
+                if aid not in accounts:
+                    names = ", ".join(sorted(accounts)) or "none: add an accounts: list"
+                    problems.append(
+                        Problem(
+                            src.file,
+                            src.line,
+                            f"{path}.accounts[{idx}]",
+                            f"unknown account {aid!r} (known: {names})",
+                        )
+                    )
+            relevant = {a for aid in known for a in accounts[aid].assertions}
+            for assertion in risk["assertions"]:
+                if known and assertion not in relevant:
+                    problems.append(
+                        Problem(
+                            src.file,
+                            src.line,
+                            f"{path}.assertions",
+                            f"{assertion!r} is not a relevant assertion of "
+                            f"{', '.join(known)} (add it to the account's assertions)",
+                        )
+                    )
+            risks[risk["id"]] = Risk(
+                risk["id"],
+                risk["title"],
+                risk.get("description", ""),
+                risk["accounts"],
+                risk["assertions"],
+                risk.get("likelihood", ""),
+                risk.get("magnitude", ""),
+                bool(risk.get("fraud", False)),
+                cat_id,
+                src,
+            )
+    return accounts, risks
+
+
+def _retire(
+    files: Sequence[_File],
+    replaced_files: Sequence[_File],
+    replacer: _File | None,
+    controls: dict[str, Control],
+    problems: list[Problem],
+) -> dict[str, Retired]:
+    """Take retired controls out of `controls` (in place); return them with the reason."""
+    retired: dict[str, Retired] = {}
+    if replaced_files:
+        if replacer is not None and replacer.info is not None:
+            why = f"the bundled control library is replaced by catalog {replacer.info.id!r}"
+            by = Source(replacer.name, 1)
+        else:
+            why = "the bundled control library is switched off (--no-bundled-controls)"
+            by = Source("--no-bundled-controls", 1)
+        for f in replaced_files:
+            for raw, src in f.controls:
+                # an id the replacing catalogs define again is theirs now, not gone
+                if "title" in raw and raw["id"] not in controls:
+                    retired[raw["id"]] = Retired(raw["id"], raw["title"], why, by, src)
+    from_library = set(retired)  # retiring one of these again is harmless: it is gone
+    for f in files:
+        for cid, reason, src, path in f.retire:
+            if cid in from_library:
+                continue
+            first = retired.get(cid)
+            if first is not None:
+                problems.append(
+                    Problem(src.file, src.line, path, f"{cid!r} is already retired at {first.by}")
+                )
+                continue
+            ctl = controls.get(cid)
+            if ctl is None:
+                problems.append(Problem(src.file, src.line, path, f"unknown control {cid!r}"))
+                continue
+            if ctl.source.file == f.name:
+                problems.append(
+                    Problem(
+                        src.file,
+                        src.line,
+                        path,
+                        f"{cid!r} is defined in this file: delete it instead of retiring it",
+                    )
+                )
+                continue
+            retired[cid] = Retired(cid, ctl.title, reason, src, ctl.source)
+            del controls[cid]
+    return retired
+
+
+def _crosswalks(
+    files: Sequence[_File], frameworks: dict[str, Framework], problems: list[Problem]
+) -> tuple[CrosswalkLink, ...]:
+    """Requirement-to-requirement links between two frameworks (e.g. imported mapping sets)."""
+    out: list[CrosswalkLink] = []
+    for f in files:
+        for cw, links, src, path in f.crosswalks:
+            ends: list[Framework] = []
+            for key in ("source", "target"):
+                fw = frameworks.get(cw[key])
+                if fw is None:
+                    known = ", ".join(sorted(frameworks)) or "none"
+                    problems.append(
+                        Problem(
+                            src.file,
+                            src.line,
+                            f"{path}.{key}",
+                            f"unknown framework {cw[key]!r} (known: {known})",
+                        )
+                    )
+                else:
+                    ends.append(fw)
+            if len(ends) != 2:
+                continue
+            source_fw, target_fw = ends
+            for link, line, lpath in links:
+                ok = True
+                for key, fw in (("from", source_fw), ("to", target_fw)):
+                    if link[key] not in fw.nodes:
+                        problems.append(
+                            Problem(
+                                f.name,
+                                line,
+                                f"{lpath}.{key}",
+                                f"unknown requirement {link[key]!r} in framework {fw.id!r}",
+                            )
+                        )
+                        ok = False
+                if ok:
+                    out.append(
+                        CrosswalkLink(
+                            source_fw.id,
+                            link["from"],
+                            target_fw.id,
+                            link["to"],
+                            link.get("relationship"),
+                            Source(f.name, line),
+                        )
+                    )
+    return tuple(out)
 
 
 def _build_framework(
@@ -711,8 +1110,24 @@ def _build_framework(
     )
 
 
-def load_catalog_files(paths: Sequence[Path], display: Callable[[Path], str] = str) -> CatalogSet:
-    """Load and merge catalog files, in order. Raises CatalogError with every problem found."""
+def load_catalog_files(
+    paths: Sequence[Path],
+    display: Callable[[Path], str] = str,
+    *,
+    replace_library: bool = False,
+) -> CatalogSet:
+    """Load and merge catalog files, in order. Raises CatalogError with every problem found.
+
+    Files in the bundled catalog folder that define no framework are the bundled control
+    library: `replace_library` (or a user catalog with `replaces_bundled_controls: true`)
+    leaves their content out and reports their controls as retired."""
+    from ..paths import bundled_catalog_dir
+
+    bundled_dir = bundled_catalog_dir().resolve()
     with gc_paused():
-        files = [_read_file(p, display(p)) for p in paths]
-        return _merge(files)
+        files = []
+        for p in paths:
+            f = _read_file(p, display(p))
+            f.bundled = p.resolve().parent == bundled_dir
+            files.append(f)
+        return _merge(files, replace_library)

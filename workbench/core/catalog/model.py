@@ -37,6 +37,35 @@ SYSTEM_KINDS: tuple[str, ...] = (
 # Systems whose output a manual control relies on (information produced by the entity, or an
 # end-user computing tool): such a control depends on the ITGCs over them, like an automated one.
 INFORMATION_KINDS: frozenset[str] = frozenset({"report", "spreadsheet"})
+# Financial statement assertions (PCAOB AS 1105 .11; AS 2201 .28): what a significant account
+# or disclosure must get right. Cut-off is listed on its own where a firm uses it.
+ASSERTIONS: tuple[str, ...] = (
+    "existence",
+    "completeness",
+    "valuation",
+    "rights",
+    "presentation",
+    "cutoff",
+)
+ASSERTION_LABELS: dict[str, str] = {
+    "existence": "existence / occurrence",
+    "completeness": "completeness",
+    "valuation": "accuracy / valuation / allocation",
+    "rights": "rights and obligations",
+    "presentation": "presentation and disclosure",
+    "cutoff": "cut-off",
+}
+ASSERTION_CODES: dict[str, str] = {
+    "existence": "E/O",
+    "completeness": "C",
+    "valuation": "V/A",
+    "rights": "R&O",
+    "presentation": "P&D",
+    "cutoff": "CO",
+}
+ACCOUNT_KINDS: tuple[str, ...] = ("account", "disclosure")
+# Likelihood and magnitude of a risk of material misstatement (AS 2201 .62-.70 weigh both).
+LEVELS: tuple[str, ...] = ("low", "medium", "high")
 # SEC filer statuses (Exchange Act Rule 12b-2; emerging growth company: JOBS Act 2012).
 FILER_STATUSES: tuple[str, ...] = (
     "large_accelerated",
@@ -174,12 +203,80 @@ class Control(_FastPickle):
     owner_role: str
     catalog_id: str
     source: Source
-    systems: tuple[str, ...]  # systems it runs on, or whose reports/spreadsheets it uses
+    systems: tuple[str, ...]  # systems it runs on, or whose reports/spreadsheets it uses (and ipe)
     covers: tuple[str, ...]  # an IT general control: the systems it covers
+    risks: tuple[str, ...] = ()  # risks of material misstatement it addresses
+    process: str = ""  # SOX process and subprocess it belongs to (RCM grouping)
+    subprocess: str = ""
+    ipe: tuple[str, ...] = ()  # reports and spreadsheets it relies on (also in systems)
 
     @property
     def is_itgc(self) -> bool:
         return bool(self.covers)
+
+    @property
+    def group(self) -> str:
+        """The process it belongs to, else its domain (an RCM's sheet)."""
+        return self.process or self.domain
+
+
+@dataclass(frozen=True, slots=True)
+class Account(_FastPickle):
+    """A significant account or disclosure, with its relevant assertions (SOX scoping)."""
+
+    id: str
+    name: str
+    kind: str  # account | disclosure
+    assertions: tuple[str, ...]  # relevant assertions, in ASSERTIONS order
+    description: str
+    catalog_id: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Risk(_FastPickle):
+    """A risk of material misstatement: what could go wrong, and what it threatens."""
+
+    id: str
+    title: str
+    description: str
+    accounts: tuple[str, ...]
+    assertions: tuple[str, ...]  # in ASSERTIONS order
+    likelihood: str  # low | medium | high, or "" when not assessed
+    magnitude: str
+    fraud: bool
+    catalog_id: str
+    source: Source
+
+    @property
+    def severity(self) -> int:
+        """0-4: likelihood and magnitude on one scale (unassessed counts as medium)."""
+        rank = {"low": 0, "medium": 1, "high": 2}
+        return rank.get(self.likelihood, 1) + rank.get(self.magnitude, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Retired(_FastPickle):
+    """A control a user catalog took out of the set (`retire:`), or one of a replaced
+    bundled library: gone from readiness, but any recorded state is reported, never hidden."""
+
+    id: str
+    title: str
+    reason: str
+    by: Source  # the retire entry (or the catalog that replaced the library)
+    defined_at: Source
+
+
+@dataclass(frozen=True, slots=True)
+class CrosswalkLink(_FastPickle):
+    """One requirement of a framework related to one of another (e.g. an imported mapping set)."""
+
+    source_framework: str
+    source_requirement: str
+    target_framework: str
+    target_requirement: str
+    relationship: str | None
+    source: Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,9 +326,14 @@ class CatalogSet:
     controls: Mapping[str, Control]
     mappings: tuple[MappingRef, ...]
     systems: Mapping[str, System]
+    accounts: Mapping[str, Account]
+    risks: Mapping[str, Risk]
+    retired: Mapping[str, Retired]
+    crosswalks: tuple[CrosswalkLink, ...]
     by_control: Mapping[str, tuple[MappingRef, ...]] = field(repr=False)
     by_requirement: Mapping[tuple[str, str], tuple[MappingRef, ...]] = field(repr=False)
     control_index: Mapping[str, int] = field(repr=False)  # catalog order, for sorting
+    by_risk: Mapping[str, tuple[str, ...]] = field(repr=False)  # risk -> controls addressing it
 
     @classmethod
     def build(
@@ -241,6 +343,10 @@ class CatalogSet:
         controls: dict[str, Control],
         mappings: tuple[MappingRef, ...],
         systems: dict[str, System] | None = None,
+        accounts: dict[str, Account] | None = None,
+        risks: dict[str, Risk] | None = None,
+        retired: dict[str, Retired] | None = None,
+        crosswalks: tuple[CrosswalkLink, ...] = (),
     ) -> CatalogSet:
         by_control: dict[str, list[MappingRef]] = {cid: [] for cid in controls}
         by_req: dict[tuple[str, str], list[MappingRef]] = {}
@@ -250,15 +356,25 @@ class CatalogSet:
         for m in mappings:
             by_control.setdefault(m.control_id, []).append(m)
             by_req.setdefault(m.requirement_key, []).append(m)
+        risks = risks or {}
+        by_risk: dict[str, list[str]] = {rid: [] for rid in risks}
+        for cid, ctl in controls.items():
+            for rid in ctl.risks:
+                by_risk.setdefault(rid, []).append(cid)
         return cls(
             catalogs=catalogs,
             frameworks=MappingProxyType(dict(frameworks)),
             controls=MappingProxyType(dict(controls)),
             mappings=mappings,
             systems=MappingProxyType(dict(systems or {})),
+            accounts=MappingProxyType(dict(accounts or {})),
+            risks=MappingProxyType(dict(risks)),
+            retired=MappingProxyType(dict(retired or {})),
+            crosswalks=crosswalks,
             by_control=_freeze({k: tuple(v) for k, v in by_control.items()}),
             by_requirement=MappingProxyType({k: tuple(v) for k, v in by_req.items()}),
             control_index=MappingProxyType({cid: i for i, cid in enumerate(controls)}),
+            by_risk=MappingProxyType({k: tuple(v) for k, v in by_risk.items()}),
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -271,6 +387,10 @@ class CatalogSet:
                 dict(self.controls),
                 self.mappings,
                 dict(self.systems),
+                dict(self.accounts),
+                dict(self.risks),
+                dict(self.retired),
+                self.crosswalks,
             ),
         )
 
@@ -346,5 +466,11 @@ def _catalog_set(
     controls: dict[str, Control],
     mappings: tuple[MappingRef, ...],
     systems: dict[str, System],
+    accounts: dict[str, Account],
+    risks: dict[str, Risk],
+    retired: dict[str, Retired],
+    crosswalks: tuple[CrosswalkLink, ...],
 ) -> CatalogSet:
-    return CatalogSet.build(catalogs, frameworks, controls, mappings, systems)
+    return CatalogSet.build(
+        catalogs, frameworks, controls, mappings, systems, accounts, risks, retired, crosswalks
+    )

@@ -14,12 +14,17 @@ from .problems import CatalogError, Problem
 CATALOG_SUFFIXES = (".yaml", ".yml")
 
 
-def load_catalog_files(paths: Sequence[Path], display: Callable[[Path], str] = str) -> CatalogSet:
+def load_catalog_files(
+    paths: Sequence[Path],
+    display: Callable[[Path], str] = str,
+    *,
+    replace_library: bool = False,
+) -> CatalogSet:
     """loader.load_catalog_files, imported on a cache miss only: the loader brings PyYAML and
     the fast reader (~30 ms), which a command answered from the cache never needs."""
     from .loader import load_catalog_files as load
 
-    return load(paths, display)
+    return load(paths, display, replace_library=replace_library)
 
 
 def user_catalog_dirs(extra: Sequence[Path] = ()) -> list[Path]:
@@ -70,21 +75,30 @@ def catalog_paths(extra_dirs: Sequence[Path] = (), include_bundled: bool = True)
 
 
 def load_catalogs(
-    extra_dirs: Sequence[Path] = (), include_bundled: bool = True, use_cache: bool = True
+    extra_dirs: Sequence[Path] = (),
+    include_bundled: bool = True,
+    use_cache: bool = True,
+    *,
+    bundled_controls: bool = True,
 ) -> CatalogSet:
     """Bundled catalogs plus every configured user catalog. Raises CatalogError.
 
-    An unchanged set of files that validated before is read from the cache (cache.py).
+    `bundled_controls=False` (--no-bundled-controls) keeps the bundled frameworks and leaves
+    the bundled control library out (its controls are reported as retired). An unchanged set
+    of files that validated before is read from the cache (cache.py).
     """
     files, problems = expand(catalog_paths(extra_dirs, include_bundled))
     if problems:
         raise CatalogError(problems)
+    replace = not bundled_controls
     if not use_cache:
-        return load_catalog_files(files, display_path)
-    key = cache.cache_key(files, [display_path(f) for f in files])
+        return load_catalog_files(files, display_path, replace_library=replace)
+    key = cache.cache_key(
+        files, [display_path(f) for f in files], "no-bundled-controls" if replace else ""
+    )
     cached = cache.read(key)
     if cached is not None:
         return cached
-    loaded = load_catalog_files(files, display_path)
+    loaded = load_catalog_files(files, display_path, replace_library=replace)
     cache.write_soon(key, loaded)
     return loaded

@@ -40,9 +40,10 @@ from .model import (
     RequirementRow,
     build_report,
 )
+from .rcm import render_rcm
 from .xlsx import render_xlsx
 
-FORMATS: tuple[str, ...] = ("md", "csv", "json", "html", "xlsx")
+FORMATS: tuple[str, ...] = ("md", "csv", "json", "html", "xlsx", "rcm")
 SUFFIXES: dict[str, str] = {
     ".md": "md",
     ".markdown": "md",
@@ -72,6 +73,7 @@ RENDERERS: dict[str, Callable[[Report], bytes]] = {
     "json": _text(render_json),
     "html": _text(render_html),
     "xlsx": render_xlsx,
+    "rcm": render_rcm,  # the risk-control matrix, an xlsx workbook (rcm.py)
 }
 
 
@@ -167,6 +169,7 @@ __all__ = [
     "render_html",
     "render_json",
     "render_md",
+    "render_rcm",
     "render_xlsx",
     "to_dict",
     "write_export",

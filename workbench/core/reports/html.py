@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from html import escape
 
+from . import sox_tables as st
 from . import testing_tables as tt
 from ._text import lines, linkable, one_line
 from .markdown import NEXT_LIMIT
@@ -353,6 +354,31 @@ def _evidence_ref(kind: str, ref: str, label: str) -> str:
     return e(label) + (f": {e(ref)}" if label != ref else "")
 
 
+def _contents(report: Report) -> list[str]:
+    """A table of contents: every section, each framework and each control (a binder is
+    read by jumping to what a question is about)."""
+    items = [
+        ("summary", "Summary"),
+        ("shared", "Shared controls"),
+        ("gaps", "Gaps"),
+        ("next", "What to work on next"),
+        ("testing", "Control testing"),
+        *((f"framework-{fw.id}", f"{fw.name} requirements") for fw in report.frameworks),
+    ]
+    out = ['<nav id="contents" aria-label="Contents">', "<h2>Contents</h2>", "<ul>"]
+    out += [f'<li><a href="#{e(anchor)}">{e(text)}</a></li>' for anchor, text in items]
+    out.append('<li><a href="#controls">Controls</a><ul>')
+    out += [
+        f'<li><a href="#control-{e(ctl.id)}">{c(ctl.id)} {e(ctl.title)}</a></li>'
+        for ctl in report.controls
+    ]
+    out += ["</ul></li>"]
+    if report.orphans:
+        out.append('<li><a href="#orphans">Orphaned records</a></li>')
+    out += ["</ul>", "</nav>"]
+    return out
+
+
 def _control(ctl: ControlReport) -> list[str]:
     out = [f'<h3 id="control-{e(ctl.id)}">{c(ctl.id)} {e(ctl.title)}</h3>']
     if ctl.status == "not_applicable":
@@ -396,6 +422,9 @@ def _control(ctl: ControlReport) -> list[str]:
         out.append("<ul>")
         for ev in ctl.evidence:
             extra = [e(ev.kind)]
+            if ev.status:
+                word = e(ev.status)
+                extra.append(word if ev.status == "unchanged" else f"<strong>{word}</strong>")
             if ev.period:
                 extra.append(f"period {e(ev.period)}")
             if ev.sha256:
@@ -492,6 +521,29 @@ def _spec(spec: tt.TableSpec) -> list[str]:
     return [*head, *_table(spec.headers, rows, num=spec.numeric)]
 
 
+def _sox(report: Report) -> list[str]:
+    out: list[str] = []
+    sox = report.sox
+    if sox is not None and st.shows_coverage(sox):
+        out += [
+            f'<h2 id="sox-coverage">{e(st.COVERAGE_TITLE)}</h2>',
+            f"<p>{e(st.COVERAGE_NOTE)}</p>",
+            f"<p>{e(sox.coverage.summary())}</p>",
+            *_spec(st.coverage_spec(sox)),
+        ]
+        gaps = st.gaps(sox)
+        out.append(f"<h3>Gaps ({len(gaps)}), hardest first</h3>")
+        out += ["<ol>", *(f"<li>{e(line)}</li>" for line in gaps), "</ol>"] if gaps else []
+        out += _spec(st.risks_spec(sox))
+    if sox is not None and st.shows_retired(sox):
+        out += [
+            f'<h2 id="retired">{e(st.RETIRED_TITLE)}</h2>',
+            f"<p>{e(st.RETIRED_NOTE)}</p>",
+            *_spec(st.retired_spec(sox)),
+        ]
+    return out
+
+
 def render_html(report: Report) -> str:
     m = report.meta
     title = f"Controls readiness report, {fmt_time(m.generated_at)}"
@@ -510,11 +562,13 @@ def render_html(report: Report) -> str:
         "<body>",
     ]
     out += _header(report)
+    out += _contents(report)
     out += _summary(report)
     out += _shared(report)
     out += _gaps(report)
     out += _next(report)
     out += _testing(report)
+    out += _sox(report)
     for fw in report.frameworks:
         out += _framework(fw)
     out.append('<h2 id="controls">Controls</h2>')

@@ -18,6 +18,7 @@ from .model import (
     fmt_date,
     fmt_time,
 )
+from .sox import sox_dict
 
 
 def _requirement(req: RequirementRow) -> dict[str, Any]:
@@ -65,6 +66,7 @@ def _evidence(ev: EvidenceItem) -> dict[str, Any]:
         "size": ev.size,
         "added_at": fmt_time(ev.added_at),
         "added_by": ev.added_by,
+        "status": ev.status or None,
     }
 
 
@@ -114,7 +116,7 @@ def _control(c: ControlReport) -> dict[str, Any]:
 def to_dict(report: Report) -> dict[str, Any]:
     """The export document, key order as documented in docs/json.md."""
     meta = report.meta
-    return {
+    doc = {
         "schema": SCHEMA,
         "generated_at": fmt_time(meta.generated_at),
         "database": meta.database,
@@ -138,6 +140,9 @@ def to_dict(report: Report) -> dict[str, Any]:
         ],
         "testing": _testing(report.testing) if report.testing is not None else None,
     }
+    if report.sox is not None and (report.sox.scoped or report.sox.retired):
+        doc["sox"] = sox_dict(report.sox)  # only when there is scoping or a retired record
+    return doc
 
 
 def _testing(t: ControlTestingReport) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from . import sox_tables as st
 from . import testing_tables as tt
 from ._text import bar, lines, linkable, one_line
 from .model import (
@@ -405,6 +406,8 @@ def _control(c: ControlReport) -> list[str]:
             else:
                 what = (esc(e.title) + ": " if e.title else "") + esc(e.ref)
             extra = [e.kind]
+            if e.status:
+                extra.append(e.status if e.status == "unchanged" else f"**{e.status}**")
             if e.period:
                 extra.append(f"period {e.period}")
             if e.sha256:
@@ -443,6 +446,25 @@ def _orphans(report: Report) -> list[str]:
     return [*out, ""]
 
 
+def _sox(report: Report) -> list[str]:
+    """SOX coverage (when the catalogs define significant accounts) and retired controls that
+    still have recorded state."""
+    out: list[str] = []
+    sox = report.sox
+    if sox is not None and st.shows_coverage(sox):
+        out += [f"## {st.COVERAGE_TITLE}", "", esc(st.COVERAGE_NOTE), ""]
+        out += [esc(sox.coverage.summary()), ""]
+        out += [*_spec(st.coverage_spec(sox)), ""]
+        gaps = st.gaps(sox)
+        out += [f"### Gaps ({len(gaps)}), hardest first", ""]
+        out += [f"- {esc(line)}" for line in gaps] or ["None."]
+        out += ["", *_spec(st.risks_spec(sox)), ""]
+    if sox is not None and st.shows_retired(sox):
+        out += [f"## {st.RETIRED_TITLE}", "", esc(st.RETIRED_NOTE), ""]
+        out += [*_spec(st.retired_spec(sox)), ""]
+    return out
+
+
 def render_md(report: Report) -> str:
     out = _header(report)
     out += _summary(report)
@@ -450,6 +472,7 @@ def render_md(report: Report) -> str:
     out += _gaps(report)
     out += _next(report)
     out += _testing(report)
+    out += _sox(report)
     for fw in report.frameworks:
         out += _framework(fw)
     out += ["## Controls", ""]

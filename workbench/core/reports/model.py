@@ -43,6 +43,8 @@ from workbench.core.testing import (
     period_coverage,
 )
 
+from .sox import SoxReport, build_sox
+
 if TYPE_CHECKING:
     from workbench.core.store import StoreProtocol
 
@@ -65,7 +67,7 @@ READY_WORDS: dict[str, str] = {
 
 
 def status_label(status: str) -> str:
-    """'not_started' -> 'Not started' (unknown values are shown as stored)."""
+    """'not_started' -> 'not started' (unknown values are shown as stored)."""
     try:
         return STATUS_LABELS[Status(status)]
     except ValueError:
@@ -184,6 +186,9 @@ class EvidenceItem:
     size: int | None
     added_at: datetime
     added_by: str
+    # A file against its fingerprint now: unchanged, changed, missing or unreadable ("" for
+    # URLs and notes: nothing to compare).
+    status: str = ""
 
     @property
     def label(self) -> str:
@@ -205,7 +210,8 @@ class EvidenceItem:
     def summary(self) -> str:
         """One line: title, reference and period (for CSV cells and spreadsheet columns)."""
         text = f"{self.title} <{self.ref}>" if self.title else self.ref
-        return f"{text} ({self.period})" if self.period else text
+        text = f"{text} ({self.period})" if self.period else text
+        return f"{text} [{self.status}]" if self.status else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +327,7 @@ class Report:
     controls: tuple[ControlReport, ...]
     orphans: tuple[OrphanRow, ...]
     testing: ControlTestingReport | None = None
+    sox: SoxReport | None = None  # scoping, coverage and RCM details (sox.py)
 
     def control_titles(self) -> dict[str, str]:
         return {c.id: c.title for c in self.controls}
@@ -369,8 +376,9 @@ def _snapshot(store: StoreProtocol) -> _Snapshot:
     return snap
 
 
-def _evidence_item(ev: Evidence) -> EvidenceItem:
+def _evidence_item(ev: Evidence, status: str = "") -> EvidenceItem:
     return EvidenceItem(
+        status=status,
         id=ev.id,
         kind=ev.kind,
         ref=ev.ref,
@@ -434,7 +442,10 @@ def build_report(
     (default: now, UTC) and `database` (default: the store's path) can be fixed, for example
     by golden tests.
     """
+    from workbench.core.evidence_status import EvidenceStatus
+
     snap = _snapshot(store)
+    checker = EvidenceStatus(store.path)  # each attached file against its fingerprint
     statuses = {cid: st.status.value for cid, st in snap.states.items()}
     # The backed readiness rule follows the snapshot's testing records, like the states.
     backed_rule = isinstance(readiness.ready_fn, BackedRule)
@@ -498,7 +509,9 @@ def build_report(
                 justification=st.justification,
                 version=st.version,
                 last_change=snap.last.get(cid),
-                evidence=tuple(_evidence_item(e) for e in snap.evidence.get(cid, ())),
+                evidence=tuple(
+                    _evidence_item(e, checker.word(e)) for e in snap.evidence.get(cid, ())
+                ),
                 mappings=mappings,
                 systems=ctl.systems,
                 covers=ctl.covers,
@@ -523,6 +536,7 @@ def build_report(
         controls=tuple(controls),
         orphans=orphans,
         testing=_testing_report(catalog, store, r, backing, snap, backed_rule),
+        sox=build_sox(catalog, r, backing, snap.states, frozenset(snap.evidence)),
     )
 
 

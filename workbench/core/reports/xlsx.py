@@ -323,6 +323,7 @@ def _evidence(book: _Book, report: Report) -> None:
         "size",
         "added at",
         "added by",
+        "status now",
     ]
     book.table(
         ws,
@@ -340,11 +341,24 @@ def _evidence(book: _Book, report: Report) -> None:
                 e.size,
                 fmt_time(e.added_at),
                 e.added_by,
+                e.status,
             ]
             for c in report.controls
             for e in c.evidence
         ),
     )
+    # URLs open from the sheet: a hyperlink on the reference cell (http(s) and mailto only,
+    # as in the HTML binder).
+    for row in ws.iter_rows(min_row=2, min_col=3, max_col=5):
+        kind, ref = row[0].value, row[2]
+        if kind == "url" and isinstance(ref.value, str) and _linkable(ref.value):
+            ref.hyperlink = ref.value
+            ref.style = "Hyperlink"
+
+
+def _linkable(url: str) -> bool:
+    low = url.strip().lower()
+    return low.startswith(("https://", "http://", "mailto:"))
 
 
 def _gaps(book: _Book, report: Report) -> None:
@@ -512,6 +526,27 @@ def _testing(book: _Book, report: Report) -> None:
         )
 
 
+def _sox(book: _Book, report: Report) -> None:
+    """SOX coverage (when the catalogs define significant accounts), risks and retired
+    controls with recorded state: a sheet each, only when there is something to show."""
+    from . import sox_tables as st
+
+    sox = report.sox
+    if sox is None:
+        return
+    specs = []
+    if st.shows_coverage(sox):
+        specs += [("SOX coverage", st.coverage_spec(sox)), ("Risks", st.risks_spec(sox))]
+    if st.shows_retired(sox):
+        specs.append(("Retired", st.retired_spec(sox)))
+    for name, spec in specs:
+        book.table(
+            book.sheet(name),
+            spec.headers,
+            ([st.plain(c) for c in row] for row in spec.rows),
+        )
+
+
 def build_workbook(report: Report) -> Any:
     """The openpyxl Workbook (not saved)."""
     book = _Book()
@@ -523,6 +558,7 @@ def build_workbook(report: Report) -> Any:
     _gaps(book, report)
     _next(book, report)
     _testing(book, report)
+    _sox(book, report)
     props = book.wb.properties
     props.title = "Controls readiness report"
     props.creator = "workbench"

@@ -518,6 +518,8 @@ class Testing:
                 wanted["status"] = status
             if not isinstance(remediated_on, Unchanged):
                 wanted["remediated_on"] = remediated_on.isoformat() if remediated_on else None
+            if not isinstance(notes, Unchanged):  # the management response
+                wanted["notes"] = _clean(notes, "notes")
             merged = {**finding_values(before.record()), **wanted}
             check_finding_fields(
                 merged["severity"],

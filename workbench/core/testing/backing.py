@@ -623,12 +623,14 @@ class Backing:
             design = self.design_problems(cid) if checked else ()
             if design:
                 ineffective.append(ControlNote(cid, design))
-            elif (
-                status in READY_DESIGN
-                and checked
-                and any(self.design(cid, p.name).test is None for p in self.periods_for(cid))
-            ):
-                untested.append(ControlNote(cid, self.design_reasons(cid)))
+            elif status in READY_DESIGN and checked:
+                # Untested for this framework only when its own current period has no
+                # walkthrough (a missing one in another framework's period is that one's).
+                own = self.current_period(framework_id)
+                if own is not None and own in self.periods_for(cid):
+                    missing = self.design(cid, own.name)
+                    if missing.test is None:
+                        untested.append(ControlNote(cid, (missing.reason,)))
             if status != EFFECTIVE:
                 continue
             effective += 1

@@ -3,54 +3,56 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import replace
+from datetime import date
+from typing import Any, ClassVar
 
-from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 
-from workbench.core.browse import Filters, SearchIndex, apply_filters, controls_under
+from workbench.core.browse import (
+    SORT_KEYS,
+    Filters,
+    SearchIndex,
+    apply_filters,
+    controls_under,
+    is_overdue,
+    sort_controls,
+)
 from workbench.core.prefs import save_pref
-from workbench.presentation import STATE_STYLES, STATUS_LABELS, STATUS_STYLES
+from workbench.core.testing.words import GLOSSARY
+from workbench.core.workspace import Workspace
+from workbench.presentation import STATUS_LABELS
 
 from ..commands import BROWSE_COMMANDS, bindings
 from ..widgets.control_list import ControlList, Row
-from ..widgets.detail import DetailPane, render_control
+from ..widgets.detail import DetailPane
+from ..widgets.footer import KeyFooter
 from ..widgets.framework_tree import FrameworkTree, NodeRef
 from ..widgets.readiness_view import strip
-from .prompts import EvidencePrompt, FilterPrompt, ScopePrompt, TextPrompt, date_error, parse_date
+from .base import WorkbenchScreen
+from .prompts import EvidencePrompt, FilterPrompt, TextPrompt, date_error, parse_date
 
 PROGRESS_MIN_BYTES = 32 << 20  # files from this size on report hashing progress
 
-if TYPE_CHECKING:
-    from workbench.core.workspace import Workspace
 
-    from ..app import WorkbenchApp
-
-
-class BrowseScreen(Screen[None]):
+class BrowseScreen(WorkbenchScreen):
     CSS_PATH = "browse.tcss"
     COMMAND_LIST = BROWSE_COMMANDS
     BINDINGS: ClassVar[list[BindingType]] = bindings(*BROWSE_COMMANDS)
 
     def __init__(self, workspace: Workspace) -> None:
-        super().__init__()
-        self.ws = workspace
+        super().__init__(workspace)
         self.node: NodeRef | None = None
         self.all_controls = False
         self.query_text = ""
         self.filters = Filters()
+        self.sort = load_sort()
         self._index: SearchIndex | None = None
-
-    @property
-    def wb(self) -> WorkbenchApp:
-        return self.app  # type: ignore[return-value]
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -63,10 +65,13 @@ class BrowseScreen(Screen[None]):
                     yield Static(id="list-title", markup=False)
                     yield Static(id="list-header", markup=False)
                     yield ControlList(self._row, id="controls")
-                yield DetailPane(id="detail")
-        yield Footer()
+                yield DetailPane(self.ws, id="detail")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#strip", Static).tooltip = "\n".join(
+            f"{term}: {GLOSSARY[term]}" for term in ("lens", "sox via soc2")
+        )
         # Index the text for search in the background, so the first keystroke doesn't pay;
         # only once the first screen is up: the thread would compete with it for the GIL.
         self.call_after_refresh(self.set_timer, 0.3, self._start_index)
@@ -82,20 +87,25 @@ class BrowseScreen(Screen[None]):
 
     def _relayout(self) -> None:
         width = self.query_one(ControlList).scrollable_content_region.width
-        self.query_one("#list-header", Static).update(Text(ControlList.header(width), style="bold"))
+        self.query_one("#list-header", Static).update(
+            Text(ControlList.header(width), style="bold", no_wrap=True)
+        )
         self.refresh_strip()
 
     # -- data for the widgets --------------------------------------------------------------
     def _row(self, cid: str) -> Row:
         ctl = self.ws.catalog.controls[cid]
         state = self.ws.state(cid)
+        status = str(state.status)
         return Row(
             control_id=cid,
             title=ctl.title,
-            status=str(state.status),
+            status=status,
             owner=state.owner or "",
             shared=self.ws.readiness.is_shared(cid),
             key=ctl.key,
+            due=state.due.isoformat() if state.due else "",
+            overdue=is_overdue(state, status, date.today()),
         )
 
     def _start_index(self) -> None:
@@ -118,15 +128,16 @@ class BrowseScreen(Screen[None]):
             base = list(self.ws.catalog.controls)
         else:
             base = controls_under(self.ws.catalog, *self.node)
-        owners: dict[str, str] = {}
-        if self.filters.owner:
-            owners = {cid: st.owner or "" for cid, st in self.ws.states().items()}
-        return apply_filters(base, self.filters, self.ws.readiness, owners)
+        states = self.ws.states()
+        shown = apply_filters(base, self.filters, self.ws.readiness, states, actor=self.ws.actor)
+        if self.query_text:  # the best match stays on top, whatever the order chosen
+            return shown
+        return sort_controls(shown, self.sort, self.ws.readiness, states)
 
-    def refresh_rows(self, keep: str | None = None) -> None:
+    def refresh_rows(self, keep: str | None = None, *, top: bool = False) -> None:
         rows = self.visible_ids()
         lst = self.query_one(ControlList)
-        lst.set_rows(rows, keep=keep)
+        lst.set_rows(rows, keep=keep, top=top)
         lst.invalidate()
         self.query_one("#list-title", Static).update(self._list_title(len(rows)), layout=False)
         if not rows:
@@ -149,6 +160,8 @@ class BrowseScreen(Screen[None]):
         if selected:
             text.append(f" · {selected} selected", style="bold yellow")
         parts = self.filters.describe()
+        if self.sort != SORT_KEYS[0] and not self.query_text:
+            parts.append(f"by {self.sort}")
         if parts:
             text.append(" · " + "; ".join(parts), style="italic")
         return text
@@ -158,74 +171,17 @@ class BrowseScreen(Screen[None]):
         self.query_one("#strip", Static).update(strip(self.ws.readiness, width), layout=False)
 
     def refresh_detail(self) -> None:
-        lst = self.query_one(ControlList)
-        cid = lst.current
-        if cid is None:
-            return
-        self.query_one(DetailPane).show(self.control_detail(cid))
-
-    def control_detail(self, cid: str) -> RenderableType:
-        store = self.ws.store
-        return render_control(
-            self.ws.readiness,
-            cid,
-            self.ws.state(cid),
-            store.evidence(cid),
-            store.history(cid, limit=5),
-        )
+        cid = self.query_one(ControlList).current
+        if cid is not None:
+            self.query_one(DetailPane).show_control(cid)
 
     def show_node_detail(self) -> None:
-        if self.node is None:
-            return
-        self.query_one(DetailPane).show(self.node_detail(*self.node))
+        if self.node is not None:
+            self.query_one(DetailPane).show_node(*self.node)
 
-    def node_detail(self, fw_id: str, node_id: str | None) -> RenderableType:
-        """A requirement's state and the controls behind it (the "why"), or a group's figures."""
-        r = self.ws.readiness
-        fw = self.ws.catalog.frameworks[fw_id]
-        if node_id is None or fw.nodes[node_id].is_group:
-            f = r.figures(fw_id, node_id)
-            title = fw.title if node_id is None else f"{node_id} {fw.nodes[node_id].title}"
-            desc = fw.description if node_id is None else fw.nodes[node_id].description
-            counts = Text()
-            for state, n in sorted(f.counts.items()):
-                counts.append(f"{state.replace('_', ' ')} {n}  ", style=STATE_STYLES.get(state, ""))
-            return Group(
-                Text(title, style="bold"),
-                Text(
-                    f"{f.readiness_pct:.1f}% ready · {f.met}/{f.applicable} met · controls ready "
-                    f"{f.controls_ready}/{f.controls_in_scope}"
-                ),
-                counts,
-                Text(""),
-                Text(desc),
-            )
-        why = r.requirement(fw_id, node_id)
-        node = fw.nodes[node_id]
-        table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
-        table.add_column("control", no_wrap=True)
-        table.add_column("status", no_wrap=True)
-        table.add_column("title")
-        for line in why.controls:
-            table.add_row(
-                line.control_id,
-                Text(STATUS_LABELS[line.status], style=STATUS_STYLES[line.status]),
-                Text(self.ws.catalog.controls[line.control_id].title),
-            )
-        extra = Text(f"COSO principle {node.coso}", style="dim") if node.coso else Text("")
-        return Group(
-            Text.assemble((f"{fw.name} {node.id} ", "bold"), (node.title, "bold")),
-            Text.assemble(
-                ("State ", "dim"), (why.state.replace("_", " "), STATE_STYLES.get(why.state, ""))
-            ),
-            extra,
-            Text(""),
-            Text(node.description),
-            Text(""),
-            table
-            if why.controls
-            else Text("No control is mapped to this requirement.", style="magenta"),
-        )
+    def reloaded(self) -> None:
+        """The workspace re-read the database (another program changed it)."""
+        self.query_one(FrameworkTree).readiness = self.ws.readiness
 
     def refresh_all(self, changed: Sequence[str] | None = None) -> None:
         """After any change: figures, tree colours, rows (filters may move them), detail."""
@@ -258,7 +214,7 @@ class BrowseScreen(Screen[None]):
     def _row_moved(self, event: ControlList.Highlighted) -> None:
         # While the tree has focus the detail explains the tree node; the list owns it otherwise.
         if event.control_id is not None and not isinstance(self.focused, FrameworkTree):
-            self.query_one(DetailPane).show(self.control_detail(event.control_id))
+            self.query_one(DetailPane).show_control(event.control_id)
 
     def on_descendant_focus(self, event: object) -> None:
         if isinstance(self.focused, ControlList):
@@ -269,7 +225,7 @@ class BrowseScreen(Screen[None]):
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value.strip()
-        self.refresh_rows()
+        self.refresh_rows(top=True)
 
     @on(Input.Submitted, "#search")
     def _search_done(self, event: Input.Submitted) -> None:
@@ -375,11 +331,12 @@ class BrowseScreen(Screen[None]):
                     group="evidence-hash",
                 )
 
-        self.app.push_screen(EvidencePrompt(), done)
+        self.app.push_screen(EvidencePrompt(cid), done)
 
     def _hash_then_attach(self, cid: str, result: dict[str, Any]) -> None:
-        """In a worker thread: resolve and hash the reference (a big file takes a while; the
-        UI stays responsive and shows progress), then attach it on the UI thread."""
+        """In a worker thread: resolve and hash the reference as the kind chosen (a big file
+        takes a while; the UI stays responsive and shows progress), then attach it on the UI
+        thread. Never turns an input into another kind silently."""
         from workbench.core.store import StoreError
 
         shown: list[int] = []
@@ -393,14 +350,14 @@ class BrowseScreen(Screen[None]):
                 )
 
         try:
-            resolved = self.ws.resolve_evidence(result["ref"], progress)
+            resolved = self.ws.resolve_evidence(result["ref"], progress, kind=result["kind"])
         except StoreError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
             return
 
         def after() -> None:
             self.refresh_detail()
-            self.notify(f"Evidence attached to {cid}", timeout=2)
+            self.notify(f"Evidence ({resolved.kind}) attached to {cid}", timeout=2)
 
         def attach() -> None:
             self.wb.run_write(
@@ -437,19 +394,24 @@ class BrowseScreen(Screen[None]):
     def action_filters(self) -> None:
         fws = [(fw.id, fw.name) for fw in self.ws.catalog.frameworks.values()]
 
-        def done(filters: Filters | None) -> None:
-            if filters is not None:
-                self.filters = filters
+        def done(result: tuple[Filters, str] | None) -> None:
+            if result is not None:
+                self.filters, self.sort = result
+                save_pref("sort", self.sort)
                 self.refresh_rows()
 
-        self.app.push_screen(FilterPrompt(self.filters, fws), done)
+        self.app.push_screen(FilterPrompt(self.filters, fws, self.sort), done)
 
     def action_toggle_filter(self, name: str) -> None:
-        from dataclasses import replace
-
         changes: dict[str, Any] = {name: not getattr(self.filters, name)}
         self.filters = replace(self.filters, **changes)
         self.refresh_rows()
+
+    def action_sort(self) -> None:
+        self.sort = SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)]
+        save_pref("sort", self.sort)
+        self.refresh_rows()
+        self.notify(f"Sorted by {self.sort}", timeout=2)
 
     def action_clear(self) -> None:
         box = self.query_one("#search", Input)
@@ -461,34 +423,6 @@ class BrowseScreen(Screen[None]):
         lst.selected.clear()
         self.refresh_rows()
         lst.focus()
-
-    def action_toggle_lens(self) -> None:
-        # A view preference of this user (core/prefs.py), not a change to the database.
-        lens = "operating" if self.ws.readiness.lens == "design" else "design"
-        self.ws.set_lens(lens)
-        save_pref("lens", lens)
-        self.refresh_all()
-        self.notify(f"Lens: {lens}", timeout=2)
-
-    def action_scope(self) -> None:
-        groups = self.wb.scope_choices()
-
-        def done(result: dict[tuple[str, str], bool] | None) -> None:
-            if result is None:
-                return
-
-            def change() -> None:
-                for (fw, gid), wanted in result.items():
-                    if self.ws.node_in_scope(fw, gid) != wanted:
-                        self.ws.set_scope(fw, gid, wanted)
-
-            def after() -> None:
-                self.query_one(FrameworkTree).refresh_labels()
-                self.refresh_all()
-
-            self.wb.run_write("Scope", change, after)
-
-        self.app.push_screen(ScopePrompt(groups), done)
 
     def action_readiness(self) -> None:
         self.wb.show_readiness()
@@ -525,3 +459,11 @@ class BrowseScreen(Screen[None]):
         self.refresh_rows()
         tree.focus()
         self.show_node_detail()
+
+
+def load_sort() -> str:
+    """The list order this user chose last (a view preference, like the lens)."""
+    from workbench.core.prefs import load_prefs
+
+    value = load_prefs().get("sort")
+    return value if isinstance(value, str) and value in SORT_KEYS else SORT_KEYS[0]

@@ -26,10 +26,16 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark,f1", "dismiss", "Close"),
     ]
 
-    def __init__(self, title: str, sections: list[tuple[str, tuple[Command, ...]]]) -> None:
+    def __init__(
+        self,
+        title: str,
+        sections: list[tuple[str, tuple[Command, ...]]],
+        terms: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.help_title = title
         self.sections = sections
+        self.terms = terms or {}  # the words of the figures, each in one line
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
@@ -48,6 +54,10 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(Text(section, style="bold underline"), "")
             for c in commands:
                 table.add_row(key_label(c.key), Text.assemble(c.palette, (f"  {c.help}", "dim")))
+        if self.terms:
+            table.add_row(Text("Terms", style="bold underline"), "")
+            for term, meaning in self.terms.items():
+                table.add_row("", Text.assemble(term, (f"  {meaning}", "dim")))
         return table
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.console import Group
 from rich.text import Text
@@ -10,33 +10,32 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from workbench.core.evidence_status import EvidenceStatus
+from workbench.core.readiness.coverage import sox_coverage
+from workbench.core.testing.words import GLOSSARY
+from workbench.core.text import clip
+from workbench.core.workspace import Workspace
 from workbench.presentation import SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
 
 from ..commands import READINESS_COMMANDS, bindings
+from ..widgets.coverage_view import coverage_summary
+from ..widgets.footer import KeyFooter
 from ..widgets.readiness_view import backing_summary, figures_table, shared_summary, strip
-
-if TYPE_CHECKING:
-    from workbench.core.workspace import Workspace
-
-    from ..app import WorkbenchApp
+from .base import WorkbenchScreen
 
 
-class ReadinessScreen(Screen[None]):
+class ReadinessScreen(WorkbenchScreen):
     CSS_PATH = "readiness.tcss"
     COMMAND_LIST = READINESS_COMMANDS
     BINDINGS: ClassVar[list[BindingType]] = bindings(*READINESS_COMMANDS)
 
     def __init__(self, workspace: Workspace) -> None:
-        super().__init__()
-        self.ws = workspace
-
-    @property
-    def wb(self) -> WorkbenchApp:
-        return self.app  # type: ignore[return-value]
+        super().__init__(workspace)
+        self.evidence_status = EvidenceStatus(workspace.store.path)
+        self._evidence_problems: list[tuple[str, str]] = []  # (control, line)
 
     def compose(self) -> ComposeResult:
         yield Static(id="strip", markup=False)
@@ -52,11 +51,34 @@ class ReadinessScreen(Screen[None]):
                 yield OptionList(id="next")
                 yield Label("", id="unsupported-title")
                 yield OptionList(id="unsupported")
-        yield Footer()
+                yield Label("", id="evidence-title")
+                yield OptionList(id="evidence")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#strip", Static).tooltip = "\n".join(
+            f"{term}: {GLOSSARY[term]}" for term in ("lens", "sox via soc2")
+        )
+        self.query_one("#unsupported-title", Label).tooltip = "\n".join(
+            f"{term}: {GLOSSARY[term]}" for term in ("effective, unsupported", "contradicted")
+        )
         self.refresh_all()
         self.query_one("#gaps", OptionList).focus()
+        # Every attached file is hashed again to find those changed or missing: in the
+        # background, so the figures come at once.
+        self.run_worker(self._check_evidence, thread=True, group="evidence-check")
+
+    def _check_evidence(self) -> None:
+        items = self.ws.store.evidence()
+        found = [
+            (ev.control_id, f"{word:<9} #{ev.id} {clip(ev.title or ev.ref, 200)}")
+            for ev, word in self.evidence_status.problems(items)
+        ]
+        self.app.call_from_thread(self._show_evidence, found)
+
+    def _show_evidence(self, found: list[tuple[str, str]]) -> None:
+        self._evidence_problems = found
+        self._fill_evidence()
 
     def on_resize(self) -> None:
         # Figures are laid out for the pane's width, known only after this layout pass.
@@ -70,6 +92,9 @@ class ReadinessScreen(Screen[None]):
         for fw_id, fw in self.ws.catalog.frameworks.items():
             backed = self.ws.backed(fw_id)
             parts += [backing_summary(backed, fw.name), figures_table(r, fw_id, width), Text("")]
+        coverage = sox_coverage(self.ws.catalog, r)
+        if not coverage.empty:  # the catalogs define significant accounts
+            parts += [coverage_summary(coverage, width), Text("")]
         parts.append(shared_summary(r))
         excluded = r.out_of_scope_nodes()
         if excluded:
@@ -80,6 +105,24 @@ class ReadinessScreen(Screen[None]):
         self._fill_gaps()
         self._fill_next()
         self._fill_unsupported()
+        self._fill_evidence()
+
+    def _fill_evidence(self) -> None:
+        lst = self.query_one("#evidence", OptionList)
+        lst.clear_options()
+        for i, (cid, line) in enumerate(self._evidence_problems):
+            label = Text(no_wrap=True, overflow="ellipsis")
+            label.append(f"{cid:<10}", style="bold red")
+            label.append(line)
+            lst.add_option(Option(label, id=f"ev|{cid}|{i}"))
+        n = len(self._evidence_problems)
+        self.query_one("#evidence-title", Label).update(
+            f"Evidence changed or missing since attached ({n})"
+        )
+        lst.display = bool(n)
+        self.query_one("#evidence-title", Label).display = bool(n)
+        if n and lst.highlighted is None:
+            lst.highlighted = 0
 
     def _fill_gaps(self) -> None:
         gaps = self.ws.readiness.gaps()
@@ -95,8 +138,8 @@ class ReadinessScreen(Screen[None]):
             label.append(f"  {g.ready_count}/{g.in_scope_count} ready", style="dim")
             lst.add_option(Option(label, id=f"req|{g.framework_id}|{g.requirement_id}"))
         self.query_one("#gaps-title", Label).update(f"Gaps ({len(gaps)}), hardest blockers first")
-        if keep is not None and gaps:
-            lst.highlighted = min(keep, len(gaps) - 1)
+        if gaps:  # enter acts on the first row at once: no Down needed to highlight it
+            lst.highlighted = min(keep or 0, len(gaps) - 1)
 
     def _fill_next(self) -> None:
         ranking = self.ws.readiness.leverage(30)
@@ -113,8 +156,8 @@ class ReadinessScreen(Screen[None]):
             label.append(f"{STATUS_LABELS[lv.status]:<12}", style=STATUS_STYLES[lv.status])
             label.append(ctl.title)
             lst.add_option(Option(label, id=f"ctl|{lv.control_id}"))
-        if keep is not None and ranking:
-            lst.highlighted = min(keep, len(ranking) - 1)
+        if ranking:
+            lst.highlighted = min(keep or 0, len(ranking) - 1)
 
     def _fill_unsupported(self) -> None:
         """Effective claims the tests contradict, then those they do not back, per framework:
@@ -123,9 +166,10 @@ class ReadinessScreen(Screen[None]):
         lst.clear_options()
         seen: set[str] = set()
         contradicted = 0
+        backed = [self.ws.backed(fw_id) for fw_id in self.ws.catalog.frameworks]
         for kind in ("contradicted", "unsupported"):
-            for fw_id in self.ws.catalog.frameworks:
-                for note in getattr(self.ws.backed(fw_id), kind):
+            for fb in backed:
+                for note in fb.contradicted if kind == "contradicted" else fb.unsupported:
                     if note.control_id in seen:
                         continue
                     seen.add(note.control_id)
@@ -135,6 +179,8 @@ class ReadinessScreen(Screen[None]):
                     label.append(f"{note.control_id:<10}", style=style)
                     label.append("; ".join(note.reasons))
                     lst.add_option(Option(label, id=f"test|{note.control_id}"))
+        if seen:
+            lst.highlighted = 0
         unsupported = len(seen) - contradicted
         title = f"Effective, unsupported ({unsupported})"
         if contradicted:
@@ -165,13 +211,3 @@ class ReadinessScreen(Screen[None]):
             browse.go_to_requirement(rest[0], rest[1])
         else:
             browse.go_to_control(rest[0])
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def action_toggle_lens(self) -> None:
-        self.wb.browse_screen.action_toggle_lens()
-        self.refresh_all()
-
-    def action_scope(self) -> None:
-        self.wb.browse_screen.action_scope()

@@ -1,13 +1,15 @@
-"""Control testing in the app: one control's tests in its current period, and the findings list.
+"""Control testing in the app: one control's tests in each audit period that applies to it
+(a switcher between them), and the findings list.
 
-Everything shown comes from the workspace's backing (workbench/core/testing); every key is a
-single core call, committed at once and written to the history chain.
+What is shown is the same view as `workbench test show` (workbench/presentation/testing.py);
+every key is one core call on the period shown, committed at once and written to the history
+chain.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -15,187 +17,141 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from workbench.core.store import StoreError
-from workbench.core.testing import Period
+from workbench.core.store import Finding, Period
 from workbench.core.text import clip
-from workbench.presentation import STATUS_LABELS, STATUS_STYLES
+from workbench.core.workspace import Workspace
+from workbench.presentation import severity_text
+from workbench.presentation.testing import test_view
 
 from ..commands import FINDINGS_COMMANDS, TESTING_COMMANDS, bindings
-from .prompts import TextPrompt, date_error, parse_date
+from ..widgets.footer import KeyFooter
+from .base import WorkbenchScreen
+from .prompts import FindingPrompt, SamplePrompt, TextPrompt, date_error, parse_date
 
-if TYPE_CHECKING:
-    from workbench.core.workspace import Workspace
-
-    from ..app import WorkbenchApp
-
-SEVERITY_STYLES = {
-    "material_weakness": "bold reverse red",
-    "significant_deficiency": "bold red",
-    "deficiency": "yellow",
-}
-SEVERITY_WORDS = {
-    "d": "deficiency",
-    "s": "significant_deficiency",
-    "m": "material_weakness",
-}
+# What to do next, in keys (the CLI names commands instead).
+APP_HINTS = {"design": "w: effective, W: ineffective", "operating": "a: the first sample opens it"}
 
 
-def severity_text(severity: str) -> Text:
-    return Text(severity.replace("_", " "), style=SEVERITY_STYLES.get(severity, ""))
+def edit_finding(screen: WorkbenchScreen, finding: Finding, after: Any = None) -> None:
+    """Owner, due date, status and management response of a finding: one action."""
+    ws = screen.ws
+
+    def save(result: dict[str, Any] | None) -> None:
+        if result is None:
+            return
+        remediated: dict[str, Any] = {}
+        if result["status"] == "remediated" and finding.remediated_on is None:
+            remediated["remediated_on"] = date.today()  # edit it with m for another date
+        screen.wb.run_write(
+            "Edit finding",
+            lambda: ws.update_finding(finding.id, **result, **remediated),
+            after,
+        )
+
+    screen.app.push_screen(
+        FindingPrompt(
+            f"Finding #{finding.id} of {finding.control_id} ({finding.period}): "
+            f"{clip(finding.summary, 60)}",
+            new=False,
+            owner=finding.owner or "",
+            due=finding.due.isoformat() if finding.due else "",
+            status=finding.status,
+            response=finding.notes or "",
+        ),
+        save,
+    )
 
 
-class TestScreen(Screen[None]):
-    """A control's test of design and of operating effectiveness in its current period."""
+class TestScreen(WorkbenchScreen):
+    """A control's test of design and of operating effectiveness, one period at a time."""
+
+    __test__ = False  # not a pytest class, whatever its name
 
     CSS_PATH = "testing.tcss"
     COMMAND_LIST = TESTING_COMMANDS
     BINDINGS: ClassVar[list[BindingType]] = bindings(*TESTING_COMMANDS)
 
-    def __init__(self, workspace: Workspace, control_id: str) -> None:
-        super().__init__()
-        self.ws = workspace
+    def __init__(self, workspace: Workspace, control_id: str, period: str | None = None) -> None:
+        super().__init__(workspace)
         self.control_id = control_id
+        self.period_name = period
 
     def compose(self) -> ComposeResult:
+        yield Static(id="periods", markup=False)
         with VerticalScroll(id="test-scroll"):
             yield Static(id="test-body", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_all()
 
-    # -- rendering -------------------------------------------------------------------------
-    def _period(self) -> Period | None:
-        try:
-            return self.ws.period_for(self.control_id)
-        except StoreError:
-            return None
+    # -- periods -----------------------------------------------------------------------------
+    def periods(self) -> tuple[Period, ...]:
+        """Every current period that applies to this control (one per framework at most)."""
+        return self.ws.backing.periods_for(self.control_id)
 
+    @property
+    def period(self) -> Period | None:
+        periods = self.periods()
+        for p in periods:
+            if p.name == self.period_name:
+                return p
+        return periods[0] if periods else None
+
+    def action_next_period(self) -> None:
+        periods = self.periods()
+        if len(periods) < 2:
+            self.notify(
+                "Only one audit period applies to this control"
+                if periods
+                else "No audit period applies to this control: P adds one",
+                timeout=3,
+            )
+            return
+        names = [p.name for p in periods]
+        current = self.period
+        i = names.index(current.name) if current is not None else -1
+        self.period_name = names[(i + 1) % len(names)]
+        self.refresh_all()
+
+    # -- rendering ---------------------------------------------------------------------------
     def refresh_all(self, changed: object = None) -> None:
+        self.query_one("#periods", Static).update(self._switcher())
         self.query_one("#test-body", Static).update(self.render_test())
 
-    def render_test(self) -> RenderableType:
-        ws = self.ws
-        cid = self.control_id
-        ctl = ws.catalog.controls[cid]
-        status = ws.readiness.status(cid)
-        parts: list[RenderableType] = [
-            Text.assemble((f"{cid} ", "bold"), (ctl.title, "bold")),
-            Text.assemble(
-                ("Status ", "dim"),
-                (STATUS_LABELS[status], STATUS_STYLES[status]),
-                (f"   {ctl.frequency} · {ctl.nature} · {'key' if ctl.key else 'not key'}", "dim"),
-            ),
-        ]
-        period = self._period()
-        if period is None:
-            parts += [
-                Text(""),
-                Text("No audit period applies to this control yet.", style="yellow"),
-                Text("Press P to add one (name, start, end), or: workbench period add …"),
-            ]
-            return Group(*parts)
-        parts.append(
-            Text.assemble(
-                ("Period ", "dim"),
-                (period.name, "bold"),
-                f"  {period.start} → {period.end}",
-                (f"  as of {period.as_of}" if period.as_of else "", "dim"),
-                ("  (" + ", ".join(period.frameworks) + ")", "dim"),
-            )
-        )
-        backing = ws.backing
-        design = backing.design(cid, period.name)
-        parts += [Text(""), Text("Test of design (walkthrough)", style="bold underline")]
-        if design.test is None:
-            parts.append(
-                Text("not performed: press w (effective) or W (ineffective)", style="yellow")
-            )
-        else:
-            t = design.test
-            style = "green" if design.passed else "bold red"
-            parts.append(
-                Text.assemble(
-                    (f"{t.conclusion}", style),
-                    f"  {t.performed_on} by {t.performer}",
-                    (f"  {clip(t.notes)}" if t.notes else "", "dim"),
-                )
-            )
-        op = backing.operating(cid, period.name)
-        parts += [Text(""), Text("Test of operating effectiveness", style="bold underline")]
-        size = ws.sample_size(cid, risk=op.test.risk if op.test else None, period=period)
-        line = Text()
-        # Before the test is opened, `required` is 0: show what the first sample will plan.
-        required = op.required if op.test is not None else size.required
-        line.append(f"{op.passed} of {required} ", style="bold green" if op.sufficient else "bold")
-        line.append("required samples passed")
-        if op.test is None:
-            line.append("  (a: the first sample opens the test)", style="dim")
-        if op.not_counted:
-            line.append(
-                f"  ({op.not_counted} not counted: a repeat, before the remediation or late)",
-                style="dim",
-            )
-        parts.append(line)
-        basis = op.test.basis if op.test and op.test.basis else size.basis
-        parts.append(Text(f"sample size: {basis}", style="dim"))
-        if size.caveat:
-            parts.append(Text(size.caveat, style="italic yellow"))
-        if op.remediation:
-            parts.append(Text(op.remediation, style="dim"))
-        status = ws.readiness.status(cid)
-        concl = backing.conclusion(cid, status, "operating")
-        if op.sufficient and concl.ready:
-            verdict = Text("backs an effective status in the operating lens", style="green")
-        elif concl.deficient:
-            verdict = Text(f"{concl.label}: " + "; ".join(concl.reasons), style="bold red")
-            if concl.contradicted:
-                verdict.append("  (contradicts the status effective)", style="bold red")
-        elif not op.sufficient:
-            verdict = Text("not backed: " + "; ".join(op.reasons), style="yellow")
-        else:
-            verdict = Text(f"{concl.label}: " + "; ".join(concl.reasons), style="yellow")
-        parts.append(verdict)
-        samples = backing.samples(op.test.id) if op.test else []
-        if samples:
-            parts.append(Text(""))
-            for s in samples:
-                when = s.occurred_on.isoformat() if s.occurred_on else (s.ref or "?")
-                parts.append(
-                    Text.assemble(
-                        f"  #{s.id:<4} {when:<12} ",
-                        (s.result, "green" if s.result == "pass" else "bold red"),
-                        (f"  {clip(s.notes)}" if s.notes else "", "dim"),
-                    )
-                )
-        findings = backing.findings_of(cid, period.name)
-        parts += [Text(""), Text(f"Findings ({len(findings)})", style="bold underline")]
-        for f in findings:
-            parts.append(
-                Text.assemble(
-                    f"  #{f.id:<4} ",
-                    severity_text(f.severity),
-                    f"  {f.status}",
-                    (f"  remediated {f.remediated_on}" if f.remediated_on else "", "dim"),
-                    f"  {clip(f.summary)}",
-                )
-            )
-        coverage = ws.coverage(cid, period.name)
-        parts += [Text(""), Text("Period coverage", style="bold underline")]
-        quarters = Text("  ")
-        for q in coverage.quarters:
-            quarters.append(f" {q.label} ", style="reverse green" if q.covered else "reverse red")
-            quarters.append(" ")
-        parts.append(quarters)
-        for problem in coverage.problems:
-            parts.append(Text(f"  • {problem}", style="yellow"))
-        return Group(*parts)
+    def _switcher(self) -> Text:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        periods = self.periods()
+        current = self.period
+        if not periods:
+            line.append("No audit period", style="yellow")
+            return line
+        line.append("Period ", style="dim")
+        for p in periods:
+            label = f" {p.name} ({', '.join(p.frameworks)}) "
+            line.append(label, style="bold reverse" if p == current else "")
+            line.append(" ")
+        if len(periods) > 1:
+            line.append(" p: switch", style="dim")
+        return line
 
-    # -- actions ---------------------------------------------------------------------------
+    def render_test(self) -> RenderableType:
+        period = self.period
+        if period is None:
+            ctl = self.ws.catalog.controls[self.control_id]
+            fws = ", ".join(sorted(self.ws.catalog.frameworks_of(self.control_id)))
+            return Group(
+                Text.assemble((f"{self.control_id} ", "bold"), (ctl.title, "bold")),
+                Text(""),
+                Text(f"No current audit period for {fws}.", style="yellow"),
+                Text("Press P to add one (name, start, end), or: workbench period add …"),
+            )
+        return Group(*test_view(self.ws, self.control_id, period, hints=APP_HINTS))
+
+    # -- actions -----------------------------------------------------------------------------
     def _run(self, what: str, change: Any, after: Any = None) -> None:
         """Run one change through the app (which waits out another program's write lock
         without freezing), then refresh this screen and run `after`."""
@@ -205,53 +161,48 @@ class TestScreen(Screen[None]):
             if after is not None:
                 after()
 
-        app: WorkbenchApp = self.app  # type: ignore[assignment]
-        app.run_write(what, change, done)
+        self.wb.run_write(what, change, done)
+
+    def _period_or_say(self) -> Period | None:
+        period = self.period
+        if period is None:
+            self.notify("No audit period applies to this control: P adds one", severity="warning")
+        return period
 
     def _default_date(self) -> str:
-        period = self._period()
+        period = self.period
         today = date.today()
         if period is not None and not (period.start <= today <= period.end):
             return period.end.isoformat()
         return today.isoformat()
 
     def action_sample(self, result: str) -> None:
-        def with_notes(day: str | None) -> None:
-            if day is None:
-                return
+        period = self._period_or_say()
+        if period is None:
+            return
 
-            def save(notes: str | None) -> None:
-                if notes is None and result == "exception":
-                    return
+        def save(values: dict[str, Any] | None) -> None:
+            if values is not None:
                 self._run(
                     "Add sample",
-                    lambda: self.ws.add_sample(
-                        self.control_id,
-                        result=result,
-                        occurred_on=parse_date(day),
-                        notes=notes or None,
-                    ),
+                    lambda: self.ws.add_sample(self.control_id, period=period.name, **values),
                 )
-
-            if result == "exception":
-                self.app.push_screen(
-                    TextPrompt("What went wrong?", required=True, placeholder="the exception"), save
-                )
-            else:
-                save(None)
 
         label = "Passing sample" if result == "pass" else "Exception"
         self.app.push_screen(
-            TextPrompt(
-                f"{label}: date (YYYY-MM-DD)",
-                value=self._default_date(),
-                validate=date_error,
-                required=True,
+            SamplePrompt(
+                f"{label}: {self.control_id} in {period.name}",
+                result=result,
+                day=self._default_date(),
             ),
-            with_notes,
+            save,
         )
 
     def action_design(self, conclusion: str) -> None:
+        period = self._period_or_say()
+        if period is None:
+            return
+
         def save(notes: str | None) -> None:
             if notes is None:
                 return
@@ -259,6 +210,7 @@ class TestScreen(Screen[None]):
                 "Test of design",
                 lambda: self.ws.record_design_test(
                     self.control_id,
+                    period=period.name,
                     performed_on=parse_date(self._default_date()) or date.today(),
                     performer=self.ws.actor,
                     conclusion=conclusion,
@@ -266,10 +218,12 @@ class TestScreen(Screen[None]):
                 ),
             )
 
-        self.app.push_screen(TextPrompt(f"Walkthrough, {conclusion}: notes (optional)"), save)
+        self.app.push_screen(
+            TextPrompt(f"Walkthrough in {period.name}, {conclusion}: notes (optional)"), save
+        )
 
     def action_risk(self) -> None:
-        period = self._period()
+        period = self._period_or_say()
         if period is None:
             return
         current = self.ws.backing.operating_test(self.control_id, period.name)
@@ -278,12 +232,12 @@ class TestScreen(Screen[None]):
         nxt = order[(order.index(now) + 1) % 3]
         self._run(
             "Risk",
-            lambda: self.ws.plan_operating_test(self.control_id, risk=nxt),
+            lambda: self.ws.plan_operating_test(self.control_id, period=period.name, risk=nxt),
             lambda: self.notify(f"Risk: {nxt}", timeout=2),
         )
 
     def action_finding(self) -> None:
-        period = self._period()
+        period = self._period_or_say()
         if period is None:
             return
         unclassified = [
@@ -292,41 +246,38 @@ class TestScreen(Screen[None]):
             if s.control_id == self.control_id and s.period == period.name
         ]
 
-        def with_summary(sev: str | None) -> None:
-            if not sev:
-                return
-            severity = SEVERITY_WORDS.get(sev.strip().lower()[:1], sev.strip())
+        def save(values: dict[str, Any] | None) -> None:
+            if values is not None:
+                self._run(
+                    "Finding",
+                    lambda: self.ws.add_finding(
+                        self.control_id, period=period.name, samples=unclassified, **values
+                    ),
+                )
 
-            def save(summary: str | None) -> None:
-                if summary:
-                    self._run(
-                        "Finding",
-                        lambda: self.ws.add_finding(
-                            self.control_id,
-                            severity=severity,
-                            summary=summary,
-                            samples=unclassified,
-                        ),
-                    )
-
-            self.app.push_screen(TextPrompt("Finding: summary", required=True), save)
-
+        cites = f", classifying {len(unclassified)} exception(s)" if unclassified else ""
         self.app.push_screen(
-            TextPrompt(
-                "Severity: d = deficiency, s = significant deficiency, m = material weakness",
-                value="d",
-                required=True,
-            ),
-            with_summary,
+            FindingPrompt(f"New finding: {self.control_id} in {period.name}{cites}", new=True),
+            save,
         )
 
-    def action_remediate(self) -> None:
-        period = self._period()
-        open_ = [
+    def _findings(self, open_only: bool = False) -> list[Finding]:
+        period = self.period
+        return [
             f
             for f in self.ws.backing.findings_of(self.control_id, period.name if period else None)
-            if f.status in ("open", "remediating")
+            if f.is_open or not open_only
         ]
+
+    def action_edit_finding(self) -> None:
+        findings = self._findings()
+        if not findings:
+            self.notify("No finding in this period", severity="warning")
+            return
+        edit_finding(self, findings[-1], self.refresh_all)
+
+    def action_remediate(self) -> None:
+        open_ = self._findings(open_only=True)
         if not open_:
             self.notify("No open finding", severity="warning")
             return
@@ -364,6 +315,7 @@ class TestScreen(Screen[None]):
                 self.notify("Expected: NAME START END (dates as YYYY-MM-DD)", severity="error")
                 return
             name = " ".join(parts[:-2])
+            self.period_name = name
             self._run(
                 "Period",
                 lambda: self.ws.add_period(
@@ -381,30 +333,36 @@ class TestScreen(Screen[None]):
                 f"New audit period for {', '.join(fws)}: NAME START END",
                 value=f"FY{year} {year}-01-01 {year}-12-31",
                 required=True,
+                validate=_period_error,
             ),
             save,
         )
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
+
+def _period_error(text: str) -> str | None:
+    parts = text.split()
+    if len(parts) < 3:
+        return "expected: NAME START END (dates as YYYY-MM-DD)"
+    return date_error(parts[-2]) or date_error(parts[-1])
 
 
-class FindingsScreen(Screen[None]):
-    """Every finding, open first and most severe first; enter opens the control's test."""
+class FindingsScreen(WorkbenchScreen):
+    """Every finding, open first and most severe first; enter opens the control's test in the
+    finding's period, e edits the finding."""
 
     CSS_PATH = "testing.tcss"
     COMMAND_LIST = FINDINGS_COMMANDS
     BINDINGS: ClassVar[list[BindingType]] = bindings(*FINDINGS_COMMANDS)
 
     def __init__(self, workspace: Workspace) -> None:
-        super().__init__()
-        self.ws = workspace
+        super().__init__(workspace)
         self.open_only = True
+        self._shown: list[Finding] = []
 
     def compose(self) -> ComposeResult:
         yield Label("", id="findings-title")
         yield OptionList(id="findings")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_all()
@@ -412,7 +370,9 @@ class FindingsScreen(Screen[None]):
 
     def refresh_all(self, changed: object = None) -> None:
         findings = self.ws.backing.findings(open_only=self.open_only)
+        self._shown = findings
         lst = self.query_one(OptionList)
+        keep = lst.highlighted
         lst.clear_options()
         for f in findings:
             label = Text(no_wrap=True, overflow="ellipsis")
@@ -422,10 +382,12 @@ class FindingsScreen(Screen[None]):
             label.append(f"{f.period}  ", style="dim")
             label.append(clip(f.summary, 200))
             if f.owner:
-                label.append(f"  owner {f.owner}", style="dim")
+                label.append(f"  owner {clip(f.owner, 200)}", style="dim")
             if f.due:
                 label.append(f"  due {f.due}", style="dim")
-            lst.add_option(Option(label, id=f"{f.id}|{f.control_id}"))
+            lst.add_option(Option(label, id=str(f.id)))
+        if findings:
+            lst.highlighted = min(keep or 0, len(findings) - 1)
         counts = self.ws.backing.severity_counts()
         summary = (
             ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if v) or "none open"
@@ -435,15 +397,25 @@ class FindingsScreen(Screen[None]):
             f"{scope.capitalize()} ({len(findings)}) · open: {summary}"
         )
 
+    def _highlighted(self) -> Finding | None:
+        lst = self.query_one(OptionList)
+        if lst.highlighted is None or not self._shown:
+            return None
+        return self._shown[lst.highlighted]
+
     @on(OptionList.OptionSelected)
     def _open(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            control_id = event.option.id.split("|", 1)[1]
-            self.app.push_screen(TestScreen(self.ws, control_id))
+        f = self._highlighted()
+        if f is not None:
+            self.app.push_screen(TestScreen(self.ws, f.control_id, f.period))
+
+    def action_edit_finding(self) -> None:
+        f = self._highlighted()
+        if f is None:
+            self.notify("No finding highlighted", severity="warning")
+            return
+        edit_finding(self, f, self.refresh_all)
 
     def action_toggle_open(self) -> None:
         self.open_only = not self.open_only
         self.refresh_all()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

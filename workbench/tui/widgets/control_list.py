@@ -31,6 +31,15 @@ class Row:
     owner: str
     shared: bool
     key: bool
+    due: str = ""  # YYYY-MM-DD or ""
+    overdue: bool = False
+
+
+def columns(width: int) -> tuple[int, int]:
+    """(owner, due) column widths for a list this wide: both once the title keeps room."""
+    owner = 14 if width >= 64 else 0
+    due = 11 if width >= 76 else 0
+    return owner, due
 
 
 RowSource = Callable[[str], Row]
@@ -52,6 +61,7 @@ class ControlList(ScrollView, can_focus=True):
         "control-list--selected",
         "control-list--shared",
         "control-list--dim",
+        "control-list--overdue",
         *(f"control-list--{s}" for s in STATUS_LABELS),
     }
     DEFAULT_CSS = """
@@ -61,6 +71,7 @@ class ControlList(ScrollView, can_focus=True):
     ControlList > .control-list--selected { color: $warning; text-style: bold; }
     ControlList > .control-list--shared { color: $secondary; text-style: bold; }
     ControlList > .control-list--dim { color: $text-muted; }
+    ControlList > .control-list--overdue { color: $error; text-style: bold; }
     ControlList > .control-list--not_started { color: $text-muted; }
     ControlList > .control-list--in_progress { color: $warning; }
     ControlList > .control-list--implemented { color: $primary; }
@@ -86,9 +97,12 @@ class ControlList(ScrollView, can_focus=True):
         self._announced: str | None = None
 
     # -- data ------------------------------------------------------------------------------
-    def set_rows(self, control_ids: list[str], keep: str | None = None) -> None:
-        """Show these controls; keep the cursor on `keep` (or the current control) if present."""
-        current = keep or self.current
+    def set_rows(
+        self, control_ids: list[str], keep: str | None = None, *, top: bool = False
+    ) -> None:
+        """Show these controls; keep the cursor on `keep` (or the current control) if present,
+        or put it on the first row (`top`: a new search lands on its best match)."""
+        current = None if top else (keep or self.current)
         self.rows = control_ids
         self._cache.clear()
         self.virtual_size = Size(0, len(control_ids))
@@ -216,9 +230,8 @@ class ControlList(ScrollView, can_focus=True):
             def plain(name: str) -> Style:
                 return row_base + self._style(name)
 
-        wide = width >= 70
-        status_w = 12
-        owner_w = 14 if wide else 0
+        owner_w, due_w = columns(width)
+        status_w = 15
         id_w = 11
         sel = "● " if row.control_id in self.selected else "  "
         segs = [
@@ -230,11 +243,17 @@ class ControlList(ScrollView, can_focus=True):
         if owner_w:
             owner = row.owner[: owner_w - 1] if row.owner else "—"
             segs.append(Segment(owner.ljust(owner_w), plain("dim")))
+        if due_w:
+            segs.append(
+                Segment((row.due or "—").ljust(due_w), plain("overdue" if row.overdue else "dim"))
+            )
         used = sum(s.cell_length for s in segs)
         segs.append(Segment(row.title[: max(0, width - used)], base))
         return Strip(segs).adjust_cell_length(width, base)
 
     @staticmethod
     def header(width: int) -> str:
-        owner = "Owner".ljust(14) if width >= 70 else ""
-        return "  " + "ID".ljust(11) + "  " + "Status".ljust(12) + owner + "Title"
+        owner_w, due_w = columns(width)
+        owner = "Owner".ljust(owner_w) if owner_w else ""
+        due = "Due".ljust(due_w) if due_w else ""
+        return "  " + "ID".ljust(11) + "  " + "Status".ljust(15) + owner + due + "Title"

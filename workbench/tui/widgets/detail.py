@@ -1,142 +1,131 @@
-"""The detail of one control: what it is, what it satisfies, its state, evidence and history."""
+"""The detail pane: the highlighted control (workbench/presentation, the same view as
+`workbench show`), or the highlighted tree node (a requirement and the controls behind it,
+or a group's figures)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rich.console import Group, RenderableType
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from workbench.core.browse import requirement_rows
-from workbench.core.readiness import Readiness
-from workbench.core.store import CONTROL_FIELDS, ControlState, Event, Evidence
-from workbench.core.store.describe import describe_change
-from workbench.core.text import clip
-from workbench.presentation import (
-    SHARED_BADGE,
-    SHARED_STYLE,
-    STATE_STYLES,
-    STATUS_LABELS,
-    STATUS_STYLES,
-)
-
-SHORT = 200  # characters of a one-line value (owner, evidence title, a history value)
+from workbench.core.evidence_status import EvidenceStatus
+from workbench.core.store import Evidence
+from workbench.core.workspace import Workspace
+from workbench.presentation import STATE_STYLES, STATUS_LABELS, STATUS_STYLES
+from workbench.presentation.control import control_view
 
 
-def render_control(
-    readiness: Readiness,
-    control_id: str,
-    state: ControlState,
-    evidence: Sequence[Evidence],
-    history: Sequence[Event],
-) -> RenderableType:
-    """Everything about one control as Rich renderables; catalog text is never markup."""
-    cat = readiness.catalog
-    ctl = cat.controls.get(control_id)
-    parts: list[RenderableType] = []
-    if ctl is None:
-        parts.append(
-            Text(f"{control_id} (not in any catalog: orphaned state, kept)", style="yellow")
+def render_node(ws: Workspace, fw_id: str, node_id: str | None) -> RenderableType:
+    """A requirement's state and the controls behind it (the "why"), or a group's figures."""
+    r = ws.readiness
+    fw = ws.catalog.frameworks[fw_id]
+    if node_id is None or fw.nodes[node_id].is_group:
+        f = r.figures(fw_id, node_id)
+        title = fw.title if node_id is None else f"{fw.nodes[node_id].title} ({node_id})"
+        desc = fw.description if node_id is None else fw.nodes[node_id].description
+        counts = Text()
+        for state, n in sorted(f.counts.items()):
+            counts.append(f"{state.replace('_', ' ')} {n}  ", style=STATE_STYLES.get(state, ""))
+        return Group(
+            Text(title, style="bold"),
+            Text(
+                f"{f.readiness_pct:.1f}% ready · {f.met}/{f.applicable} met · controls ready "
+                f"{f.controls_ready}/{f.controls_in_scope}"
+            ),
+            counts,
+            Text(""),
+            Text(desc),
         )
-        return Group(*parts)
-    head = Text.assemble((ctl.id, "bold"), "  ", (ctl.title, "bold"))
-    parts.append(head)
-    badges = Text()
-    if readiness.is_shared(control_id):
-        badges.append(f" {SHARED_BADGE} ", style=f"reverse {SHARED_STYLE}")
-        badges.append(" ")
-    if ctl.key:
-        badges.append(" SOX key ", style="reverse bold")
-        badges.append(" ")
-    badges.append(f"{ctl.domain} · {ctl.frequency} · {ctl.type} · {ctl.nature}", style="dim")
-    parts.append(badges)
-    status = state.status
-    line = Text.assemble(
-        ("Status ", "dim"),
-        (STATUS_LABELS[status], STATUS_STYLES[status]),
-        ("  ready" if readiness.is_ready(control_id) else "", "green"),
-        (
-            "  deficient under the tests"
-            if readiness.is_deficient(control_id) and status.value != "deficient"
-            else "",
-            "bold red",
+    why = r.requirement(fw_id, node_id)
+    node = fw.nodes[node_id]
+    parts: list[RenderableType] = [
+        Text.assemble((f"{fw.name} {node.id} ", "bold"), (node.title, "bold")),
+        Text.assemble(
+            ("State ", "dim"), (why.state.replace("_", " "), STATE_STYLES.get(why.state, ""))
         ),
-    )
-    line.append("   Owner ", style="dim")
-    line.append(clip(state.owner, SHORT) if state.owner else f"— (suggested: {ctl.owner_role})")
-    if state.due:
-        line.append("   Due ", style="dim")
-        line.append(state.due.isoformat())
-    parts.append(line)
-    if state.justification:
-        parts.append(Text.assemble(("N/A because ", "dim"), clip(state.justification)))
-    parts.append(Text(""))
-    parts.append(Text(ctl.description))
-    parts.append(Text(""))
-    # Plain aligned lines: a Rich Table here cost more than everything else on a key press.
-    parts.append(Text("Satisfies", style="bold"))
-    for fw, rid, title, req_state in requirement_rows(readiness, control_id):
+    ]
+    if node.coso:
+        parts.append(Text(f"COSO principle {node.coso}", style="dim"))
+    parts += [Text(""), Text(node.description), Text("")]
+    if not why.controls:
+        parts.append(Text("No control is mapped to this requirement.", style="magenta"))
+    else:
+        parts.append(Text("Controls", style="bold"))
+    # One line per control (ID, status, title clipped): a table squeezed the titles into a
+    # column a word wide on a narrow pane.
+    for line in why.controls:
         row = Text(no_wrap=True, overflow="ellipsis")
-        row.append(f"{cat.frameworks[fw].name:<6} ")
-        row.append(f"{rid:<12}", style="bold")
-        row.append(f"{req_state.replace('_', ' '):<9}", style=STATE_STYLES.get(req_state, ""))
-        if cat.role_of(control_id, fw, rid) == "supporting":
-            row.append("supports ", style="dim italic")
-        row.append(title)
+        row.append(f"{line.control_id:<11}", style="bold")
+        row.append(f"{STATUS_LABELS[line.status]:<15}", style=STATUS_STYLES[line.status])
+        row.append(ws.catalog.controls[line.control_id].title)
         parts.append(row)
-    if state.notes:
-        parts.append(Text(""))
-        parts.append(Text("Notes", style="bold"))
-        parts.append(Text(clip(state.notes)))
-    parts.append(Text(""))
-    parts.append(Text(f"Evidence ({len(evidence)})", style="bold"))
-    for ev in evidence:
-        period = ""
-        if ev.effective_from or ev.effective_to:
-            start = ev.effective_from.isoformat() if ev.effective_from else "…"
-            end = ev.effective_to.isoformat() if ev.effective_to else "…"
-            period = f"  [{start} → {end}]"
-        parts.append(
-            Text.assemble(
-                "• ",
-                (clip(ev.title or ev.ref, SHORT), ""),
-                (period, "dim"),
-                (f"  {ev.kind}", "dim"),
-            )
-        )
-    if history:
-        parts.append(Text(""))
-        parts.append(Text("Last changes", style="bold"))
-        for h in history:
-            when = h.at.strftime("%Y-%m-%d %H:%M")
-            line = Text.assemble((f"{when} ", "dim"), (f"{h.actor} ", "italic"))
-            if h.field in CONTROL_FIELDS:
-                line.append_text(
-                    Text.assemble(
-                        f"{h.field}: ",
-                        (clip(str(h.old_value or "—"), SHORT), "dim"),
-                        " → ",
-                        clip(str(h.new_value or "—"), SHORT),
-                    )
-                )
-            else:  # evidence, tests, samples, findings: in words, not their JSON records
-                line.append(describe_change(h))
-            parts.append(line)
     return Group(*parts)
 
 
 class DetailPane(VerticalScroll, can_focus=False):
-    """Scrolls the detail of the highlighted control."""
+    """Scrolls the detail of the highlighted control or tree node."""
 
     DEFAULT_CSS = """
     DetailPane { padding: 0 1; }
     """
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def __init__(self, workspace: Workspace, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ws = workspace
+        # Files are hashed again only when they moved on disk: cheap on every key press.
+        self.evidence_status = EvidenceStatus(workspace.store.path)
+        self._shown: str | None = None  # the control shown
+
+    def compose(self) -> ComposeResult:
         yield Static(id="detail-body", markup=False)
 
-    def show(self, renderable: RenderableType) -> None:
+    def show_control(self, control_id: str) -> None:
+        ws = self.ws
+        evidence = ws.store.evidence(control_id)
+        quick = {ev.id: self.evidence_status.quick(ev) for ev in evidence}
+        self._render_control(control_id, evidence, {k: v or "" for k, v in quick.items()})
+        if None in quick.values():
+            # A file not yet compared: hash it in a worker (never on a key press), then show.
+            def check() -> None:
+                words = self.evidence_status.words(evidence)
+                self.app.call_from_thread(self._checked, control_id, evidence, words)
+
+            self.run_worker(check, thread=True, exclusive=True, group="evidence-status")
+
+    def _checked(self, control_id: str, evidence: list[Evidence], words: dict[int, str]) -> None:
+        if self._shown == control_id:
+            self._render_control(control_id, evidence, words, home=False)
+
+    def _render_control(
+        self,
+        control_id: str,
+        evidence: list[Evidence],
+        words: dict[int, str],
+        *,
+        home: bool = True,
+    ) -> None:
+        ws = self.ws
+        store = ws.store
+        self._shown = control_id
+        parts = control_view(
+            ws.catalog,
+            control_id,
+            ws.state(control_id),
+            evidence,
+            store.history(control_id, limit=5),
+            readiness=ws.readiness,
+            backing=ws.backing,
+            evidence_words=words,
+        )
+        self._show(Group(*parts), home=home)
+
+    def show_node(self, fw_id: str, node_id: str | None) -> None:
+        self._shown = None
+        self._show(render_node(self.ws, fw_id, node_id))
+
+    def _show(self, renderable: RenderableType, *, home: bool = True) -> None:
         self.query_one("#detail-body", Static).update(renderable)
-        self.scroll_home(animate=False)
+        if home:
+            self.scroll_home(animate=False)

@@ -71,11 +71,13 @@ class FrameworkTree(Tree[NodeRef]):
             return Text.assemble((fw.name, "bold"), (f"  {f.readiness_pct:.0f}%", "dim"))
         node = fw.nodes[node_id]
         if node.is_group:
+            # A group by its name (its ID often only repeats it), the percentage first so a
+            # long name cut at the pane's edge never hides it.
             f = r.figures(fw_id, node_id)
             if not f.in_scope:
-                return Text.assemble((f"{node.id} {node.title}", "dim strike"), (" out", "dim"))
+                return Text.assemble(("out  ", "dim"), (node.title or node.id, "dim strike"))
             return Text.assemble(
-                (node.id, "bold"), f" {node.title}", (f"  {f.readiness_pct:.0f}%", "dim")
+                (f"{f.readiness_pct:3.0f}% ", "dim"), (node.title or node.id, "bold")
             )
         state = r.state(fw_id, node_id)
         return Text.assemble(

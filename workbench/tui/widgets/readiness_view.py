@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workbench.core.readiness import Figures, Readiness
-from workbench.presentation import SHARED_STYLE, STATE_STYLES
+from workbench.presentation import SEVERITY_LABELS, SHARED_STYLE, STATE_STYLES
 
 
 def bar(pct: float, width: int) -> Text:
@@ -26,6 +26,9 @@ def bar(pct: float, width: int) -> Text:
 def strip(readiness: Readiness, width: int) -> Text:
     """One line: every framework's readiness, the shared controls, the lens."""
     out = Text(no_wrap=True, overflow="ellipsis")
+    # The lens first: at 80 columns the end of the line is cut, and the lens must stay seen.
+    out.append(f"{readiness.lens} lens", style="bold reverse")
+    out.append("  ")
     bar_w = 10 if width >= 110 else 6
     for fw_id, fw in readiness.catalog.frameworks.items():
         f = readiness.figures(fw_id)
@@ -39,7 +42,6 @@ def strip(readiness: Readiness, width: int) -> Text:
         out.append(
             f" · {shared.frameworks[1]} via {shared.frameworks[0]} {shared.earned_pct:.0f}%  "
         )
-    out.append(f"lens: {readiness.lens}", style="italic")
     return out
 
 
@@ -107,13 +109,6 @@ def shared_summary(readiness: Readiness) -> RenderableType:
             f"({shared.earned_met}/{shared.target_applicable})",
         ),
     )
-
-
-SEVERITY_LABELS = {
-    "material_weakness": "material weakness",
-    "significant_deficiency": "significant deficiency",
-    "deficiency": "deficiency",
-}
 
 
 def backing_summary(backed: Any, name: str) -> RenderableType:
