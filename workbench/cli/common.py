@@ -116,6 +116,19 @@ def open_workspace(
         store.close()
 
 
+def recorded_statuses(args: argparse.Namespace) -> dict[str, str]:
+    """The recorded status of each control, read without the catalogs (an import shows them
+    beside the controls it changes while the catalogs may not load). Nothing is created: no
+    database, or one that cannot be read, means none."""
+    from workbench.core.store import Store, StoreError
+
+    try:
+        with Store.open(db_target(args), create=False) as store:
+            return {cid: st.status.value for cid, st in store.states().items() if st.recorded}
+    except StoreError:
+        return {}
+
+
 def actor_of(args: argparse.Namespace) -> str:
     from workbench.core.store import resolve_actor
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import db_target
+from .common import db_target, fail, recorded_statuses
 
 # Kept here (not imported from workbench.core.importers) so `workbench --help` stays fast;
 # a test checks that it matches workbench.core.importers.vocab.FIELDS.
@@ -127,25 +127,7 @@ def register(sub: Any) -> None:
 
 
 def _fail(message: str) -> int:
-    sys.stderr.write(f"workbench import: {message}\n")
-    return 2
-
-
-def _statuses(db: Path) -> dict[str, str]:
-    """Recorded statuses, to show beside changed and removed controls (none without a
-    database: nothing is created)."""
-    if not db.exists():
-        return {}
-    from workbench.core.store import Store, StoreError
-
-    try:
-        store = Store.open(db, create=False)
-    except StoreError:
-        return {}
-    try:
-        return {cid: st.status.value for cid, st in store.states().items() if st.recorded}
-    finally:
-        store.close()
+    return fail(message)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -213,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
             options=options,
             extra_dirs=args.catalogs,
             bundled_controls=not getattr(args, "no_bundled_controls", False),
-            statuses=_statuses(db),
+            statuses=recorded_statuses(args),
         )
     except ValueError as exc:
         return _fail(str(exc))
