@@ -115,6 +115,10 @@ def test_unknown_ids_get_one_message_everywhere(
         ):
             with pytest.raises(UnknownControlError, match=r"C11 \(did you mean C1\?\)"):
                 write()
+        # The store's own last-line check is the same function with the same words.
+        with pytest.raises(UnknownControlError) as at_store:
+            store.mark(["C11", "C1"], "effective", actor="tester", known=mini.controls)
+        assert str(at_store.value) == message
 
 
 def test_no_cli_command_opens_a_raw_store() -> None:

@@ -435,10 +435,6 @@ class CatalogSet:
             if s in self.systems and self.systems[s].kind in INFORMATION_KINDS
         )
 
-    def find_node(self, node_id: str) -> list[Requirement]:
-        """Every node with this ID across frameworks (IDs are unique only per framework)."""
-        return [fw.nodes[node_id] for fw in self.frameworks.values() if node_id in fw.nodes]
-
     @property
     def requirement_count(self) -> int:
         return len(self.by_requirement)
