@@ -562,7 +562,7 @@ def test_undo_reverts_a_whole_action_and_redo(store: Store) -> None:
     c1, c2 = store.state("C1"), store.state("C2")
     assert (c1.status, c1.notes, c1.owner, c1.version) == (Status.IN_PROGRESS, None, "Ann", 3)
     assert (c2.status, c2.version) == (Status.NOT_STARTED, 2)
-    # Undo of the undo is a redo.
+    # b's undo of a's change is b's own change: b's undo reverts it.
     redo = store.undo(actor="b")
     assert {e.undoes for e in redo} == {3}
     assert store.state("C1").status is Status.EFFECTIVE
@@ -576,7 +576,7 @@ def test_undo_evidence_and_settings(store: Store) -> None:
     item = store.add_evidence("C1", "https://a.example", actor="a")
     store.undo(actor="a")
     assert store.evidence() == []
-    store.undo(actor="a")  # redo: the same evidence row comes back
+    store.redo(actor="a")  # the same evidence row comes back
     assert [e.id for e in store.evidence()] == [item.id]
     store.remove_evidence(item.id, actor="a")
     store.undo(actor="a")
@@ -585,7 +585,7 @@ def test_undo_evidence_and_settings(store: Store) -> None:
     store.set_setting("k", "2", actor="a")
     store.undo(actor="a")
     assert store.settings() == {"k": "1"}
-    store.undo(actor="a")
+    store.redo(actor="a")
     assert store.settings() == {"k": "2"}
     store.set_setting("new", "x", actor="a")
     store.undo(actor="a")
@@ -599,7 +599,7 @@ def test_undo_takes_back_only_your_own_last_change(store: Store) -> None:
     undo = store.undo(actor="ann")
     assert [(e.control_id, e.new_value) for e in undo] == [("C1", "not_started")]
     assert store.state("C2").status is Status.IMPLEMENTED  # bob's change stands
-    store.undo(actor="ann")  # redo of ann's undo
+    store.redo(actor="ann")
     assert store.state("C1").status is Status.IN_PROGRESS
     assert store.verify().ok
 
@@ -616,11 +616,13 @@ def test_undo_that_would_overwrite_a_later_change_is_refused(store: Store) -> No
     assert len(store.history()) == before
     assert store.state("C1").status is Status.IN_PROGRESS
     assert store.state("C2").notes == "bob's note"
-    # bob undoes his own evidence, then his note: ann's undo then goes through
+    # bob undoes his evidence, then his note (in order): C2's notes are as ann left them, so
+    # her undo no longer overwrites anything and goes through.
     store.undo(actor="bob")
     store.undo(actor="bob")
-    with pytest.raises(UndoConflict):  # bob's undo events changed C2 notes after ann
-        store.undo(actor="ann")
+    assert store.state("C2").notes == "started"
+    store.undo(actor="ann")
+    assert store.state("C2").notes is None and store.state("C1").status is Status.NOT_STARTED
     assert store.verify().ok
 
 

@@ -407,12 +407,20 @@ def test_undo_and_redo(cli: Cli, db: Path) -> None:
     with Store.open(db) as store:
         assert store.state("C1").status == "in_progress"
         assert store.state("C2").status == "not_started"
-    data = cli("undo", "--json").json()  # redo
-    assert data["undid_action"] == 3
+    r = cli("undo")  # again: the change before it, not a redo
+    assert r.code == 0 and "Undid action 1" in r.out
+    r = cli("undo")
+    assert r.code == 2 and "every change by tester is undone (redo restores them)" in r.err
+    r = cli("redo")
+    assert r.code == 0 and "Redid action 1 (reverting undo action 4)" in r.out
+    data = cli("redo", "--json").json()
+    assert data["schema"] == "workbench.redo/1" and data["undid_action"] == 3
     with Store.open(db) as store:
         assert store.state("C1").status == "effective"
         assert store.state("C2").status == "effective"
-        assert len(store.history()) == 1 + 2 + 2 + 2
+        assert len(store.history()) == 1 + 2 + 2 + 1 + 1 + 2
+    r = cli("redo")
+    assert r.code == 2 and "nothing to redo" in r.err
     assert cli("verify").code == 0
 
 

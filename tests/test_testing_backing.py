@@ -346,7 +346,7 @@ def test_undo_of_a_sample_takes_the_claim_back(ws: Workspace) -> None:
     assert ws.readiness.is_ready("C2")
     ws.undo()
     assert not ws.readiness.is_ready("C2")
-    ws.undo()  # redo
+    ws.redo()
     assert ws.readiness.is_ready("C2")
     ws.store.add_period("Side", ["alpha"], date(2028, 1, 1), date(2028, 3, 31), actor="x")
     ws.use_period("Side")  # C2 has no test there

@@ -405,7 +405,7 @@ def test_undo_reverts_testing_actions_and_verify_still_passes(store: Store) -> N
     records = store.audit_records()
     assert records.samples == () and records.tests == () and store.evidence("C1") == []
     assert store.verify().ok
-    store.undo(actor="ana")  # redo
+    store.redo(actor="ana")
     records = store.audit_records()
     assert [s.id for s in records.samples] == [sample.id] and len(records.tests) == 1
     assert len(store.evidence("C1")) == 1
@@ -414,7 +414,7 @@ def test_undo_reverts_testing_actions_and_verify_still_passes(store: Store) -> N
     store.update_finding(f.id, actor="ana", status="closed", notes="not a deficiency after all")
     store.undo(actor="ana")
     assert store.audit_records().findings[0].status == "open"
-    store.undo(actor="ana")  # redo
+    store.redo(actor="ana")
     assert store.audit_records().findings[0].status == "closed"
     assert store.verify().ok
     # Undo the period itself, after undoing everything that used it would be needed first;

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from workbench.cli import run as cli_run
 from workbench.core.catalog import CatalogSet
-from workbench.core.store import Store, UnknownControlError, ValidationError
+from workbench.core.store import NothingToUndo, Store, UnknownControlError, ValidationError
 from workbench.core.workspace import Workspace
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.screens.prompts import date_error
@@ -153,6 +153,7 @@ write_steps = st.one_of(
     st.tuples(st.just("owner"), st.lists(st.sampled_from(IDS), min_size=1, max_size=3),
               st.sampled_from(["Ann", "Bo", ""])),
     st.tuples(st.just("undo")),
+    st.tuples(st.just("redo")),
     st.tuples(st.just("evidence"), st.sampled_from(IDS)),
     st.tuples(st.just("remove_evidence")),
     st.tuples(st.just("scope"), st.booleans()),
@@ -175,6 +176,8 @@ def _step(ws: Workspace, step: tuple) -> None:  # type: ignore[type-arg]
             ws.update(step[1], owner=step[2])
         elif kind == "undo":
             ws.undo()
+        elif kind == "redo":
+            ws.redo()
         elif kind == "evidence":
             ws.add_evidence(step[1], "https://wiki.example/policy", title="policy")
         elif kind == "remove_evidence":
@@ -196,7 +199,7 @@ def _step(ws: Workspace, step: tuple) -> None:  # type: ignore[type-arg]
             findings = ws.backing.records.findings
             if findings:
                 ws.update_finding(findings[-1].id, status="closed")
-    except ValidationError:
+    except (ValidationError, NothingToUndo):
         pass  # refused (nothing to undo, a plan that does not fit...): nothing was written
 
 

@@ -266,8 +266,13 @@ class Workspace:
         return self._writer().verify(anchor=anchor)
 
     def undo_preview(self, *, anyone: bool = False) -> list[Event]:
-        """The events `undo` would revert (this actor's last action, or anyone's)."""
+        """The events `undo` would revert (this actor's newest change not yet undone, or
+        anyone's newest action)."""
         return self._writer().undo_preview(None if anyone else self.actor)
+
+    def redo_preview(self) -> list[Event]:
+        """The events `redo` would revert (this actor's newest undo)."""
+        return self._writer().redo_preview(self.actor)
 
     def remove_evidence(self, evidence_id: int) -> list[Event]:
         events = self._writer().remove_evidence(evidence_id, actor=self.actor)
@@ -283,8 +288,15 @@ class Workspace:
         return resolve_reference(ref, kind, database=self.store.path, progress=progress)
 
     def undo(self, *, anyone: bool = False) -> list[Event]:
-        """Revert this actor's last action (anyone's with `anyone`) with new events."""
+        """Revert this actor's newest change not yet undone (anyone's newest action with
+        `anyone`) with new events; undo again reverts the change before it."""
         events = self.store.undo(actor=self.actor, anyone=anyone)
+        self.apply(events)
+        return events
+
+    def redo(self) -> list[Event]:
+        """Restore what this actor's newest undo reverted (new events again)."""
+        events = self.store.redo(actor=self.actor)
         self.apply(events)
         return events
 

@@ -165,7 +165,15 @@ BROWSE_COMMANDS: tuple[Command, ...] = (
         "undo",
         "Undo",
         "history: undo my last change",
-        "Undo your last change (new history events); z again redoes it",
+        "Undo your last change (new history events); z again: the change before it",
+    ),
+    Command(
+        "Z,ctrl+y",
+        "redo",
+        "Redo",
+        "history: redo what I undid",
+        "Restore what your last undo reverted (a new change ends what can be redone)",
+        show=False,
     ),
     Command(
         "a",

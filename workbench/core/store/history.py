@@ -104,6 +104,60 @@ def last_action(db: Reader, actor: str | None) -> list[Event]:
     return [_event_from(row) for row in rows]
 
 
+def action_events(db: Reader, action: int) -> list[Event]:
+    """Every event of one action, oldest first."""
+    rows = db.all("SELECT * FROM history WHERE action = ? ORDER BY seq", (action,))
+    return [_event_from(row) for row in rows]
+
+
+def undo_stacks(db: Reader, actor: str) -> tuple[list[int], list[int]]:
+    """The actor's undo and redo stacks (action numbers, newest last), read from history.
+
+    Nothing but the history holds them, so every session and process sees the same stacks:
+    - an action that undoes nothing is a change: it goes on the undo stack and, as in every
+      editor, a new change empties the redo stack;
+    - an action undoing one on the undo stack is an undo: the undone action leaves the undo
+      stack and the undo goes on the redo stack;
+    - an action undoing one on the redo stack is a redo: it goes back on the undo stack.
+    Someone else undoing one of the actor's actions takes it off the actor's stacks (there is
+    nothing left to undo); the actor undoing someone else's action (`undo --anyone`) is a
+    change of the actor's own.
+    """
+    rows = db.all(
+        "SELECT action, MAX(undoes) AS undoes, MIN(actor) AS actor "
+        "FROM history GROUP BY action ORDER BY action"
+    )
+    done: list[int] = []
+    undone: list[int] = []
+    for row in rows:
+        action, undoes, mine = int(row["action"]), row["undoes"], row["actor"] == actor
+        if undoes is not None and undoes in done:
+            done.remove(undoes)
+            if mine:
+                undone.append(action)
+        elif undoes is not None and undoes in undone:
+            undone.remove(undoes)
+            if mine:
+                done.append(action)
+        elif mine:
+            done.append(action)
+            undone.clear()
+    return done, undone
+
+
+def undo_target(db: Reader, actor: str | None, *, redo: bool = False) -> list[Event]:
+    """The events `undo` (or `redo`) would revert, oldest first; [] when there are none.
+
+    With an actor: the newest action on that actor's undo (redo) stack, so undo after undo
+    walks back through the actor's changes in order. Without (`--anyone`): the newest action
+    by anyone, whatever it was."""
+    if actor is None:
+        return last_action(db, None)
+    done, undone = undo_stacks(db, actor)
+    stack = undone if redo else done
+    return action_events(db, stack[-1]) if stack else []
+
+
 class History:
     """Reading history (the Store's part; see protocol.HistoryReads)."""
 
@@ -150,7 +204,13 @@ class History:
             return head(db.conn)[1]
 
     def undo_preview(self, actor: str | None = None) -> list[Event]:
-        """The events `undo()` would revert, oldest first: the last action by `actor`, or by
-        anyone when actor is None; [] if there is none."""
+        """The events `undo()` would revert, oldest first: the newest action on `actor`'s undo
+        stack, or anyone's newest action when actor is None; [] if there is none."""
         with self._db.read() as db:
-            return last_action(db, actor)
+            return undo_target(db, actor)
+
+    def redo_preview(self, actor: str) -> list[Event]:
+        """The events `redo()` would revert, oldest first (the actor's newest undo); [] if
+        there is nothing to redo."""
+        with self._db.read() as db:
+            return undo_target(db, actor, redo=True)

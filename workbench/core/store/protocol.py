@@ -155,7 +155,17 @@ class HistoryStore(Protocol):
 
     def undo_preview(self, actor: str | None = None) -> list[Event]: ...
 
-    def undo(self, *, actor: str, anyone: bool = False) -> list[Event]: ...
+    def undo(self, *, actor: str, anyone: bool = False) -> list[Event]:
+        """Revert the newest action on the actor's undo stack (anyone's newest with
+        `anyone`); undo after undo walks back in order."""
+        ...
+
+    def redo_preview(self, actor: str) -> list[Event]: ...
+
+    def redo(self, *, actor: str) -> list[Event]:
+        """Restore what the actor's newest undo reverted; a new change empties the redo
+        stack."""
+        ...
 
 
 class ControlTestingStore(Protocol):

@@ -1,5 +1,6 @@
-"""Undo in the SQLite store: revert an action by writing new events that restore the values
-it replaced. History is never rewritten; undoing an undo is a redo."""
+"""Undo and redo in the SQLite store: revert an action by writing new events that restore the
+values it replaced. History is never rewritten: a redo is an action that undoes an undo.
+Which action each reverts comes from the actor's stacks (history.undo_stacks)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .chain import Change
 from .checks import check_actor
 from .errors import NothingToUndo, StoreError, UndoConflict
 from .format import CONTROL_FIELDS, EVIDENCE_FIELD, SETTING_PREFIX
-from .history import head, last_action
+from .history import head, undo_target
 from .records import Event, _event_from
 from .settings import read_setting, write_setting
 from .state import apply_fields
@@ -31,11 +32,20 @@ def _undo_key(ev: Event) -> tuple[str | None, str, int | None]:
     return (ev.control_id, ev.field, None)
 
 
-def _conflicts(db: Reader, last: Sequence[Event]) -> list[Event]:
-    """Later events, by anyone, that changed what `last` changed."""
-    touched = {_undo_key(ev) for ev in last}
-    rows = db.all("SELECT * FROM history WHERE seq > ? ORDER BY seq", (last[-1].seq,))
-    return [ev for ev in map(_event_from, rows) if _undo_key(ev) in touched]
+def _conflicts(db: Reader, target: Sequence[Event]) -> list[Event]:
+    """Later changes, by anyone, that the revert of `target` would overwrite: for each thing
+    `target` set, the events after it when its value now is no longer the one `target` set.
+    (A later change that was itself undone left the value as `target` set it: no conflict,
+    which is what lets undo walk back through several changes of one control.)"""
+    wrote = {_undo_key(ev): ev.new_value for ev in target}
+    rows = db.all("SELECT * FROM history WHERE seq > ? ORDER BY seq", (target[-1].seq,))
+    later: dict[tuple[str | None, str, int | None], list[Event]] = {}
+    for ev in map(_event_from, rows):
+        key = _undo_key(ev)
+        if key in wrote:
+            later.setdefault(key, []).append(ev)
+    stale = [events for key, events in later.items() if events[-1].new_value != wrote[key]]
+    return sorted((ev for events in stale for ev in events), key=lambda ev: ev.seq)
 
 
 def apply(tx: Tx, changes: Sequence[Change]) -> None:
@@ -58,27 +68,49 @@ def apply(tx: Tx, changes: Sequence[Change]) -> None:
 
 
 class Undo:
-    """Undo (the Store's part; see protocol.HistoryStore)."""
+    """Undo and redo (the Store's part; see protocol.HistoryStore)."""
 
     _db: Database
 
     def undo(self, *, actor: str, anyone: bool = False) -> list[Event]:
-        """Revert the actor's last action (or anyone's, with `anyone`), every event it wrote,
-        by writing new events that restore the previous values. History is never rewritten;
-        undoing an undo is a redo. When something that action changed has been changed again
-        since (by another session or person), nothing is written: UndoConflict names it."""
+        """Revert the newest action on the actor's undo stack (so undo after undo walks back
+        through the actor's changes in order), or anyone's newest action with `anyone`: every
+        event it wrote, by new events that restore the previous values. When something that
+        action changed has been changed again since (by another session or person) and not
+        undone, nothing is written: UndoConflict names it."""
         who = check_actor(actor)
         with self._db.write(who) as tx:
-            last = last_action(tx, None if anyone else who)
-            if not last:
+            target = undo_target(tx, None if anyone else who)
+            if not target:
                 if anyone or head(tx.conn)[0] == 0:
                     raise NothingToUndo("nothing to undo: no changes have been recorded yet")
-                raise NothingToUndo(f"nothing to undo: {who} has made no changes")
-            conflicts = _conflicts(tx, last)
-            if conflicts:
-                raise UndoConflict(last[0].action, conflicts)
-            changes = [
-                Change(ev.control_id, ev.field, ev.new_value, ev.old_value) for ev in reversed(last)
-            ]
-            apply(tx, changes)
-            return tx.append(changes, undoes=last[0].action)
+                if tx.scalar("SELECT 1 FROM history WHERE actor = ? LIMIT 1", (who,)) is None:
+                    raise NothingToUndo(f"nothing to undo: {who} has made no changes")
+                raise NothingToUndo(
+                    f"nothing to undo: every change by {who} is undone (redo restores them)"
+                )
+            return _revert(tx, target)
+
+    def redo(self, *, actor: str) -> list[Event]:
+        """Restore what the actor's newest undo reverted (redo after redo walks forward again).
+        A new change by the actor empties what there is to redo, as in every editor."""
+        who = check_actor(actor)
+        with self._db.write(who) as tx:
+            target = undo_target(tx, who, redo=True)
+            if not target:
+                raise NothingToUndo(
+                    f"nothing to redo: {who} has undone nothing since the last change"
+                )
+            return _revert(tx, target)
+
+
+def _revert(tx: Tx, target: Sequence[Event]) -> list[Event]:
+    """Write one action that restores the values `target` replaced (inside the write lock)."""
+    conflicts = _conflicts(tx, target)
+    if conflicts:
+        raise UndoConflict(target[0].action, conflicts)
+    changes = [
+        Change(ev.control_id, ev.field, ev.new_value, ev.old_value) for ev in reversed(target)
+    ]
+    apply(tx, changes)
+    return tx.append(changes, undoes=target[0].action)

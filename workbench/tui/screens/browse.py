@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar
@@ -369,18 +369,26 @@ class BrowseScreen(WorkbenchScreen):
         self.app.call_from_thread(attach)
 
     def action_undo(self) -> None:
+        self._revert("Undo", self.ws.undo, "Undone")
+
+    def action_redo(self) -> None:
+        self._revert("Redo", self.ws.redo, "Redone")
+
+    def _revert(self, title: str, write: Callable[[], list[Any]], done: str) -> None:
+        """Undo or redo: one write through the workspace, then say which controls it
+        touched (undo after undo walks back through this user's changes in order)."""
         events: list[Any] = []
 
         def change() -> None:
-            events.extend(self.ws.undo())
+            events.extend(write())
 
         def after() -> None:
             ids = sorted({e.control_id for e in events if e.control_id})
             self.refresh_all(None)
             what = ", ".join(ids) if ids else "setting"
-            self.notify(f"Undone: {what}", timeout=3)
+            self.notify(f"{done}: {what} (action {events[0].undoes})", timeout=3)
 
-        self.wb.run_write("Undo", change, after)
+        self.wb.run_write(title, change, after)
 
     def action_toggle_all(self) -> None:
         self.all_controls = not self.all_controls

@@ -1,0 +1,128 @@
+"""Undo walks back through one person's changes in order; redo walks forward again.
+
+Review finding (issue 13): `z` after `z` redid the change it had just undone, so a reviewer
+who made three marks could never take back more than the last. The stacks live in the
+history itself, so every session and process of the same actor sees the same ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.core.status import Status
+from workbench.core.store import NothingToUndo, Store, UndoConflict
+from workbench.tui.app import WorkbenchApp
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    with Store.open(tmp_path / "wb.db") as s:
+        yield s
+
+
+def _status(store: Store, cid: str) -> Status:
+    return store.state(cid).status
+
+
+def test_undo_walks_back_in_order_and_redo_walks_forward(store: Store) -> None:
+    a1 = store.mark(["C1"], "in_progress", actor="ann")[0].action
+    a2 = store.mark(["C1"], "implemented", actor="ann")[0].action
+    a3 = store.update(["C2"], actor="ann", owner="Ann")[0].action
+    assert [e.action for e in store.undo_preview("ann")] == [a3]
+    assert {e.undoes for e in store.undo(actor="ann")} == {a3}
+    assert store.state("C2").owner is None
+    assert {e.undoes for e in store.undo(actor="ann")} == {a2}  # not a redo of a3
+    assert _status(store, "C1") is Status.IN_PROGRESS
+    assert {e.undoes for e in store.undo(actor="ann")} == {a1}
+    assert _status(store, "C1") is Status.NOT_STARTED
+    with pytest.raises(NothingToUndo, match="every change by ann is undone"):
+        store.undo(actor="ann")
+    # Redo restores a1, then a2 (the newest undo first, as an editor does).
+    assert {e.undoes for e in store.redo_preview("ann")} == {a1}  # the undo of a1
+    store.redo(actor="ann")
+    assert _status(store, "C1") is Status.IN_PROGRESS
+    store.redo(actor="ann")
+    assert _status(store, "C1") is Status.IMPLEMENTED
+    # A new change ends what can be redone (a3 stays undone).
+    store.mark(["C3"], "effective", actor="ann")
+    with pytest.raises(NothingToUndo, match="nothing to redo"):
+        store.redo(actor="ann")
+    assert store.state("C2").owner is None
+    # Undo now takes back the new change, then a2 (redone), and so on.
+    store.undo(actor="ann")
+    assert _status(store, "C3") is Status.NOT_STARTED
+    store.undo(actor="ann")
+    assert _status(store, "C1") is Status.IN_PROGRESS
+    assert store.verify().ok
+
+
+def test_another_persons_changes_are_skipped_and_block_only_what_they_touched(
+    store: Store,
+) -> None:
+    store.mark(["C1"], "in_progress", actor="ann")
+    store.mark(["C2"], "implemented", actor="ann")
+    store.mark(["C3"], "effective", actor="bob")  # another session, between and after
+    store.undo(actor="ann")  # ann's C2, not bob's C3
+    assert _status(store, "C2") is Status.NOT_STARTED
+    assert _status(store, "C3") is Status.EFFECTIVE
+    store.mark(["C1"], "implemented", actor="bob")  # bob changes what ann's next undo reverts
+    with pytest.raises(UndoConflict, match="C1 status was changed again since, by bob"):
+        store.undo(actor="ann")
+    assert _status(store, "C1") is Status.IMPLEMENTED
+    store.undo(actor="bob")  # bob takes his back: C1 is as ann left it
+    store.undo(actor="ann")
+    assert _status(store, "C1") is Status.NOT_STARTED
+    assert store.verify().ok
+
+
+def test_someone_undoing_my_change_takes_it_off_my_stack(store: Store) -> None:
+    first = store.mark(["C1"], "in_progress", actor="ann")[0].action
+    store.mark(["C2"], "implemented", actor="ann")
+    store.undo(actor="bob", anyone=True)  # bob reverts ann's newest
+    assert [e.action for e in store.undo_preview("ann")] == [first]
+    store.undo(actor="ann")
+    assert _status(store, "C1") is Status.NOT_STARTED
+    assert _status(store, "C2") is Status.NOT_STARTED
+
+
+def test_two_sessions_of_one_person_share_the_stacks(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "wb.db") as app, Store.open(tmp_path / "wb.db") as cli:
+        app.mark(["C1"], "in_progress", actor="ann")
+        cli.mark(["C2"], "implemented", actor="ann")
+        app.undo(actor="ann")  # the app takes back the CLI's newer change first
+        assert _status(cli, "C2") is Status.NOT_STARTED
+        cli.undo(actor="ann")
+        assert _status(app, "C1") is Status.NOT_STARTED
+        app.redo(actor="ann")
+        assert _status(cli, "C1") is Status.IN_PROGRESS
+        assert cli.verify().ok
+
+
+async def test_z_twice_takes_back_two_changes_and_shift_z_redoes(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("i")  # implemented
+        await pilot.pause()
+        cid = next(iter(ws.store.states()))
+        assert ws.store.state(cid).status is Status.IMPLEMENTED
+        await pilot.press("e")  # effective
+        await pilot.pause()
+        assert ws.store.state(cid).status is Status.EFFECTIVE
+        await pilot.press("z")
+        await pilot.pause()
+        assert ws.store.state(cid).status is Status.IMPLEMENTED
+        await pilot.press("z")  # the change before it, not a redo
+        await pilot.pause()
+        assert ws.store.state(cid).status is Status.NOT_STARTED
+        assert ws.readiness.statuses().get(cid, "not_started") == "not_started"
+        await pilot.press("Z")
+        await pilot.pause()
+        assert ws.store.state(cid).status is Status.IMPLEMENTED
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert ws.store.state(cid).status is Status.EFFECTIVE
+        assert ws.readiness.statuses()[cid] == "effective"
+    assert ws.store.verify().ok
