@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 
@@ -123,8 +124,14 @@ async def test_a_finding_is_edited_in_the_app(workspace_factory) -> None:  # typ
         dialog = app.screen
         assert isinstance(dialog, FindingPrompt)
         # Every severity is seen whole at 80 columns, "material weakness" too.
+        # (The button and its padding take cells too: "significant deficienc…" was cut at
+        # 120x40 by a check that compared the label alone.)
         for radio in dialog.query("#finding-severity RadioButton"):
-            assert radio.region.right <= 80 and radio.region.width >= len(str(radio.label))
+            needed = cell_len(str(radio.label)) + 4 + radio.styles.padding.width
+            shown = radio.region.intersection(radio.parent.content_region)
+            assert shown.right <= 80 and shown.width >= needed, (str(radio.label), shown)
+        hint = dialog.query_one(".hint")
+        assert hint.region.bottom <= 24
         dialog.query_one("#sev-material_weakness").value = True
         dialog.query_one("#finding-summary", Input).value = "Changes deployed unapproved"
         await pilot.press("enter")
@@ -466,3 +473,24 @@ def test_xlsx_links_urls_and_html_has_contents(workspace_factory, tmp_path) -> N
     html = (tmp_path / "r.html").read_text()
     toc = html[html.index('<nav id="contents"') : html.index("</nav>")]
     assert 'href="#gaps"' in toc and f'href="#control-{cid}"' in toc
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("key", ["v", "f", "s", "o", "x"])
+async def test_every_dialog_hint_is_shown_whole(workspace_factory, size, key) -> None:  # type: ignore[no-untyped-def]
+    """The evidence dialog's hint ended "escape: canc" at 120x40: a hint wraps, never cut."""
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        assert app.screen is not app.browse_screen
+        hints = list(app.screen.query(".hint"))
+        assert hints
+        for hint in hints:
+            text = str(hint.render())
+            region = hint.region
+            box = hint.parent.content_region  # what the dialog shows of it
+            shown = region.intersection(box)
+            assert shown.width * shown.height >= cell_len(text), (text, region, box)
+            assert region.bottom <= size[1]

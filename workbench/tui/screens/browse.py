@@ -386,7 +386,10 @@ class BrowseScreen(WorkbenchScreen):
             ids = sorted({e.control_id for e in events if e.control_id})
             self.refresh_all(None)
             what = ", ".join(ids) if ids else "setting"
-            self.notify(f"{done}: {what} (action {events[0].undoes})", timeout=3)
+            # An undo names the action it took back; a redo's `undoes` is an undo's number,
+            # which would only confuse.
+            which = f" (action {events[0].undoes})" if done == "Undone" else ""
+            self.notify(f"{done}: {what}{which}", timeout=3)
 
         self.wb.run_write(title, change, after)
 
