@@ -494,3 +494,39 @@ async def test_every_dialog_hint_is_shown_whole(workspace_factory, size, key) ->
             shown = region.intersection(box)
             assert shown.width * shown.height >= cell_len(text), (text, region, box)
             assert region.bottom <= size[1]
+
+
+async def test_choices_in_a_form_by_keys_alone_then_enter_saves(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    """A walk in tmux found enter dead on a form's choice: with the finding's status focused,
+    right, space, enter left the dialog open (the RadioSet took enter). Keys only here."""
+    ws = workspace_factory()
+    cid = _two_periods(ws)
+    ws.add_sample(cid, result="exception", occurred_on=date(2027, 5, 2), notes="late",
+                  period="FY27 SOX")  # fmt: skip
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(TestScreen(ws, cid, "FY27 SOX"))
+        await pilot.pause()
+        await pilot.press("f", *"Late approvals")  # a new finding: the summary has focus
+        await pilot.press("shift+tab")  # back to the severities
+        await pilot.press("down", "space")  # significant deficiency
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TestScreen)
+        (finding,) = ws.backing.findings_of(cid, "FY27 SOX")
+        assert (finding.severity, finding.summary) == ("significant_deficiency", "Late approvals")
+        await pilot.press("u")  # edit it: the owner has focus
+        await pilot.press("shift+tab", "right", "space", "enter")  # status: remediating
+        await pilot.pause()
+        assert isinstance(app.screen, TestScreen)
+        (finding,) = ws.backing.findings_of(cid, "FY27 SOX")
+        assert finding.status == "remediating"
+        await pilot.press("escape")
+        await pilot.pause()
+        app.browse_screen.go_to_control(cid)
+        await pilot.press("v", *"https://wiki.example/approvals")
+        await pilot.press("shift+tab", "right", "space", "enter")  # kind: URL, then save
+        await pilot.pause()
+        assert app.screen is app.browse_screen
+    (item,) = ws.store.evidence(cid)
+    assert (item.kind, item.ref) == ("url", "https://wiki.example/approvals")

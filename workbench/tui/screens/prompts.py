@@ -46,6 +46,24 @@ class _Modal(ModalScreen[Any]):
         self.dismiss(None)
 
 
+class _Form(_Modal):
+    """A dialog of several fields, some of them choices (RadioSets). A RadioSet takes enter to
+    press the highlighted choice, which left enter dead there; in a form enter saves from any
+    field, as the hint says, and space (or the arrows) chooses."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "submit", "Save", priority=True, show=False),
+    ]
+
+    def action_submit(self) -> None:
+        raise NotImplementedError
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+
 class TextPrompt(_Modal):
     """One line of text: a justification, an owner, a due date, notes."""
 
@@ -86,7 +104,7 @@ class TextPrompt(_Modal):
         self.dismiss(text)
 
 
-class EvidencePrompt(_Modal):
+class EvidencePrompt(_Form):
     """Attach evidence: what it is (file, URL or note, chosen, never guessed), the reference,
     a title and the period it covers, each in its own field."""
 
@@ -114,7 +132,7 @@ class EvidencePrompt(_Modal):
                 yield Input(placeholder="to YYYY-MM-DD", id="ev-to", compact=True)
             yield Label("", id="prompt-error", classes="error", markup=False)
             yield Label(
-                "tab: next field · ←/→: kind · enter: attach · escape: cancel", classes="hint"
+                "tab: next field · ←/→ space: kind · enter: attach · escape: cancel", classes="hint"
             )
 
     def on_mount(self) -> None:
@@ -130,8 +148,7 @@ class EvidencePrompt(_Modal):
         placeholder = {"file": "path of the file", "url": "https:// address", "note": "the note"}
         self.query_one("#ev-ref", Input).placeholder = placeholder[self.kind]
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_submit(self) -> None:
         ref = self.query_one("#ev-ref", Input).value.strip()
         kind = self.kind
         error = None
@@ -175,7 +192,7 @@ def _reference_error(kind: str, ref: str) -> str | None:
     return None
 
 
-class SamplePrompt(_Modal):
+class SamplePrompt(_Form):
     """One sample of an operating test: date, reference (the population item), result,
     notes, and the evidence it rests on."""
 
@@ -206,13 +223,15 @@ class SamplePrompt(_Modal):
                 compact=True,
             )
             yield Label("", id="prompt-error", classes="error", markup=False)
-            yield Label("tab: next field · enter: save · escape: cancel", classes="hint")
+            yield Label(
+                "tab: next field · ←/→ space: choose · enter: save · escape: cancel",
+                classes="hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#sample-date", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_submit(self) -> None:
         pressed = self.query_one("#sample-result", RadioSet).pressed_button
         result = "exception" if pressed is not None and pressed.id == "result-exception" else "pass"
         values = {
@@ -244,7 +263,7 @@ class SamplePrompt(_Modal):
         )
 
 
-class FindingPrompt(_Modal):
+class FindingPrompt(_Form):
     """A finding: for a new one its severity and summary; for any, who owns the remediation,
     by when, its status and management's response."""
 
@@ -299,7 +318,10 @@ class FindingPrompt(_Modal):
                 compact=True,
             )
             yield Label("", id="prompt-error", classes="error", markup=False)
-            yield Label("tab: next field · enter: save · escape: cancel", classes="hint")
+            yield Label(
+                "tab: next field · ←/→ space: choose · enter: save · escape: cancel",
+                classes="hint",
+            )
 
     def on_mount(self) -> None:
         first = "#finding-summary" if self.new else "#finding-owner"
@@ -309,8 +331,7 @@ class FindingPrompt(_Modal):
         pressed = self.query_one(radio, RadioSet).pressed_button
         return (pressed.id or "").removeprefix(prefix) if pressed is not None else ""
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_submit(self) -> None:
         text = {
             name: self.query_one(f"#finding-{name}", Input).value.strip()
             for name in ("owner", "due", "response")
