@@ -137,8 +137,13 @@ async def test_a_finding_is_edited_in_the_app(workspace_factory) -> None:  # typ
         await pilot.press("enter")
         (finding,) = ws.backing.findings_of(cid, "FY27 SOX")
         assert finding.severity == "material_weakness" and finding.samples
+        ws.add_finding(cid, severity="deficiency", summary="Minor", period="FY27 SOX")
         await pilot.press("escape", "F")
         assert isinstance(app.screen, FindingsScreen)
+        # The count names the severity as the rows do (it said "deficiency", rows "control
+        # deficiency").
+        title = str(app.screen.query_one("#findings-title", Label).render())
+        assert "open: material weakness 1, control deficiency 1" in title
         await pilot.press("e")
         dialog = app.screen
         dialog.query_one("#finding-owner", Input).value = "Ravi Patel"
@@ -147,7 +152,9 @@ async def test_a_finding_is_edited_in_the_app(workspace_factory) -> None:  # typ
         dialog.query_one("#finding-response", Input).value = "Approval gate added to the pipeline"
         await pilot.press("enter")
         await pilot.pause()
-    (finding,) = ws.backing.findings_of(cid, "FY27 SOX")
+    (finding,) = [
+        f for f in ws.backing.findings_of(cid, "FY27 SOX") if f.severity == "material_weakness"
+    ]
     assert (finding.owner, finding.due, finding.status) == (
         "Ravi Patel",
         date(2027, 9, 30),

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from workbench.core.store import Finding, Period
 from workbench.core.text import clip
 from workbench.core.workspace import Workspace
-from workbench.presentation import severity_text
+from workbench.presentation import SEVERITY_LABELS, severity_text
 from workbench.presentation.testing import test_view
 
 from ..commands import FINDINGS_COMMANDS, TESTING_COMMANDS, bindings
@@ -390,7 +390,7 @@ class FindingsScreen(WorkbenchScreen):
             lst.highlighted = min(keep or 0, len(findings) - 1)
         counts = self.ws.backing.severity_counts()
         summary = (
-            ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items() if v) or "none open"
+            ", ".join(f"{SEVERITY_LABELS[k]} {v}" for k, v in counts.items() if v) or "none open"
         )
         scope = "open findings" if self.open_only else "all findings"
         self.query_one("#findings-title", Label).update(
