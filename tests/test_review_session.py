@@ -537,3 +537,33 @@ async def test_choices_in_a_form_by_keys_alone_then_enter_saves(workspace_factor
         assert app.screen is app.browse_screen
     (item,) = ws.store.evidence(cid)
     assert (item.kind, item.ref) == ("url", "https://wiki.example/approvals")
+
+
+def test_cli_status_by_category_fits_80_columns_with_names_said_once(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """At 80 columns `status --by category` cut its "ctl ready" column ("54/76" showed as
+    "54") and named groups twice ("SECURITY Security")."""
+    from workbench.cli import run as main
+    from workbench.core.store import Store
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("WORKBENCH_DB", str(tmp_path / "wb.db"))
+    Store.open(tmp_path / "wb.db").close()
+    buf = io.StringIO()
+    monkeypatch.setattr("sys.stdout", buf)
+    assert main(["status", "--by", "category"]) == 0
+    text = buf.getvalue()
+    assert "ctl ready" in text and "SECURITY Security" not in text
+    rows = [line.split() for line in text.splitlines() if line.startswith(("SOC 2", "SOX "))]
+    assert len(rows) == 2 and all("/" in row[-1] for row in rows), rows
+    assert "  Security " in text and "  ITGC IT general controls" in text
+
+
+async def test_readiness_names_each_group_once(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        shown = app.export_screenshot().replace("&#160;", " ")
+    assert "SECURITY" not in shown and "PROCESSING-INTEGRITY" not in shown
+    assert "Security" in shown and "CC1 Control Environment" in shown

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from workbench.presentation import SHARED_STYLE, STATE_STYLES, STATUS_LABELS, STATUS_STYLES
+from workbench.presentation import (
+    SHARED_STYLE,
+    STATE_STYLES,
+    STATUS_LABELS,
+    STATUS_STYLES,
+    node_name,
+)
 
 from .common import bar, console, fail, open_workspace, print_json
 
@@ -169,7 +175,10 @@ def _print_status(
     r = ws.readiness
     print_status_testing(out, ws, fws, top=True)  # an open material weakness comes first
     out.print(Text(f"Readiness, {r.lens} lens", style="bold"))
-    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    # One space between columns: with two the "ctl ready" column fell off 80 columns.
+    table = Table(
+        show_edge=False, pad_edge=False, box=None, header_style="bold", collapse_padding=True
+    )
     table.add_column("framework / group", no_wrap=True, overflow="ellipsis", max_width=26)
     table.add_column("readiness", no_wrap=True, min_width=10)
     table.add_column("%", justify="right", min_width=5)
@@ -180,7 +189,7 @@ def _print_status(
     bar_w = 10 if width < 100 else 20
     for fw in fws:
         for f in [figures[fw], *_groups(ws, fw, by)]:
-            label = Text(f.title if f.node_id is None else f"  {f.node_id} {f.title}")
+            label = Text(f.title if f.node_id is None else "  " + node_name(f.node_id, f.title))
             if f.node_id is None:
                 label.stylize("bold")
             if not f.in_scope:

@@ -25,6 +25,7 @@ __all__ = [
     "STATUS_STYLES",
     "VERDICT_STYLES",
     "label_style",
+    "node_name",
     "severity_text",
     "status_text",
 ]
@@ -84,6 +85,18 @@ def severity_text(severity: str) -> Text:
     from rich.text import Text
 
     return Text(SEVERITY_LABELS.get(severity, severity), style=SEVERITY_STYLES.get(severity, ""))
+
+
+def node_name(node_id: str, title: str) -> str:
+    """A group or requirement as a person reads it: "CC1 Control Environment", but just
+    "Security" where the ID only repeats the title ("SECURITY Security" said it twice)."""
+
+    def letters(text: str) -> str:
+        return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+    if not title:
+        return node_id
+    return title if letters(node_id) == letters(title) else f"{node_id} {title}"
 
 
 def label_style(label: str) -> str:

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workbench.core.readiness import Figures, Readiness
-from workbench.presentation import SEVERITY_LABELS, SHARED_STYLE, STATE_STYLES
+from workbench.presentation import SEVERITY_LABELS, SHARED_STYLE, STATE_STYLES, node_name
 
 
 def bar(pct: float, width: int) -> Text:
@@ -80,9 +80,10 @@ def figures_table(readiness: Readiness, framework_id: str, width: int) -> Render
     table.add_column(justify="right", no_wrap=True, width=8)
     for g in readiness.group_figures(framework_id):
         depth = len(fw.ancestors(g.node_id or ""))
-        label = Text("  " * depth + f"{g.node_id} {g.title}", overflow="ellipsis", no_wrap=True)
+        name = node_name(g.node_id or "", g.title)
+        label = Text("  " * depth + name, overflow="ellipsis", no_wrap=True)
         if not g.in_scope:
-            table.add_row(label, Text("out of scope", style="dim"), "", "")
+            table.add_row(label, Text("out", style="dim"), "", "")
             continue
         table.add_row(label, bar(g.readiness_pct, bar_w - 1), _pct(g), f"{g.met}/{g.applicable}")
     return Group(head, counts, table)
