@@ -10,25 +10,13 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from .chain import GENESIS_HASH, Change, event_hash
+from .chain import GENESIS_HASH, HASHED_FIELDS, Change, event_hash
 from .records import Event, _event_from, format_at, parse_at
 
 if TYPE_CHECKING:
     from .tx import Database, Reader
 
-_COLUMNS = (
-    "seq",
-    "action",
-    "undoes",
-    "at",
-    "actor",
-    "control_id",
-    "field",
-    "old_value",
-    "new_value",
-    "prev_hash",
-    "hash",
-)
+_COLUMNS = (*HASHED_FIELDS, "hash")
 _INSERT = f"INSERT INTO history ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 

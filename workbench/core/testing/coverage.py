@@ -17,6 +17,8 @@ from typing import Any
 from workbench.core.store.records import Evidence, EvidenceCheck
 from workbench.core.store.testing_records import ControlTest, Period, Sample
 
+from .rules import add_months
+
 
 @dataclass(frozen=True, slots=True)
 class Quarter:
@@ -29,19 +31,6 @@ class Quarter:
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    # Clamp the day to the month's length (Jan 31 + 1 month -> Feb 28/29).
-    for dom in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, dom)
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
-
-
 def quarters(period: Period) -> list[Quarter]:
     """Three-month slices from the period's start; the last is cut at the period's end."""
     out: list[Quarter] = []
@@ -49,7 +38,7 @@ def quarters(period: Period) -> list[Quarter]:
     n = 0
     while start <= period.end:
         n += 1
-        nxt = _add_months(period.start, 3 * n)
+        nxt = add_months(period.start, 3 * n)
         end = min(nxt - timedelta(days=1), period.end)
         out.append(Quarter(f"Q{n}", start, end))
         start = nxt

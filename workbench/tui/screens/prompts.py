@@ -56,6 +56,18 @@ class _Form(_Modal):
         Binding("enter", "submit", "Save", priority=True, show=False),
     ]
 
+    HINT = "tab: next field · ←/→ space: choose · enter: save · escape: cancel"
+
+    def error_and_hint(self) -> ComposeResult:
+        """The error line (empty until a value is refused) and the keys, under the fields."""
+        yield Label("", id="prompt-error", classes="error", markup=False)
+        yield Label(self.HINT, classes="hint")
+
+    def _pressed(self, radio: str, prefix: str) -> str:
+        """The id (without `prefix`) of the choice pressed in a RadioSet; "" for none."""
+        pressed = self.query_one(radio, RadioSet).pressed_button
+        return (pressed.id or "").removeprefix(prefix) if pressed is not None else ""
+
     def action_submit(self) -> None:
         raise NotImplementedError
 
@@ -108,6 +120,8 @@ class EvidencePrompt(_Form):
     """Attach evidence: what it is (file, URL or note, chosen, never guessed), the reference,
     a title and the period it covers, each in its own field."""
 
+    HINT = "tab: next field · ←/→ space: kind · enter: attach · escape: cancel"
+
     KINDS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("file", "file path"),
         ("url", "URL"),
@@ -130,18 +144,14 @@ class EvidencePrompt(_Form):
             with Horizontal(classes="row"):
                 yield Input(placeholder="covers from YYYY-MM-DD", id="ev-from", compact=True)
                 yield Input(placeholder="to YYYY-MM-DD", id="ev-to", compact=True)
-            yield Label("", id="prompt-error", classes="error", markup=False)
-            yield Label(
-                "tab: next field · ←/→ space: kind · enter: attach · escape: cancel", classes="hint"
-            )
+            yield from self.error_and_hint()
 
     def on_mount(self) -> None:
         self.query_one("#ev-ref", Input).focus()
 
     @property
     def kind(self) -> str:
-        pressed = self.query_one("#ev-kind", RadioSet).pressed_button
-        return (pressed.id or "kind-file").removeprefix("kind-") if pressed else "file"
+        return self._pressed("#ev-kind", "kind-") or "file"
 
     @on(RadioSet.Changed, "#ev-kind")
     def _kind_changed(self) -> None:
@@ -222,18 +232,15 @@ class SamplePrompt(_Form):
                 id="sample-evidence",
                 compact=True,
             )
-            yield Label("", id="prompt-error", classes="error", markup=False)
-            yield Label(
-                "tab: next field · ←/→ space: choose · enter: save · escape: cancel",
-                classes="hint",
-            )
+            yield from self.error_and_hint()
 
     def on_mount(self) -> None:
         self.query_one("#sample-date", Input).focus()
 
     def action_submit(self) -> None:
-        pressed = self.query_one("#sample-result", RadioSet).pressed_button
-        result = "exception" if pressed is not None and pressed.id == "result-exception" else "pass"
+        result = (
+            "exception" if self._pressed("#sample-result", "result-") == "exception" else "pass"
+        )
         values = {
             name: self.query_one(f"#sample-{name}", Input).value.strip()
             for name in ("date", "ref", "notes", "evidence")
@@ -317,19 +324,11 @@ class FindingPrompt(_Form):
                 id="finding-response",
                 compact=True,
             )
-            yield Label("", id="prompt-error", classes="error", markup=False)
-            yield Label(
-                "tab: next field · ←/→ space: choose · enter: save · escape: cancel",
-                classes="hint",
-            )
+            yield from self.error_and_hint()
 
     def on_mount(self) -> None:
         first = "#finding-summary" if self.new else "#finding-owner"
         self.query_one(first, Input).focus()
-
-    def _pressed(self, radio: str, prefix: str) -> str:
-        pressed = self.query_one(radio, RadioSet).pressed_button
-        return (pressed.id or "").removeprefix(prefix) if pressed is not None else ""
 
     def action_submit(self) -> None:
         text = {
