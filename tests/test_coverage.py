@@ -224,3 +224,35 @@ async def test_the_readiness_screen_shows_coverage(workspace_factory) -> None:  
     assert "SOX coverage (14 accounts)" in text
     assert "Gaps (2), hardest first:" in text
     assert "Inventory, rights and obligations: R-INV-03 has no control" in text
+
+
+def test_show_says_where_a_control_sits_in_the_sox_scoping(run) -> None:  # type: ignore[no-untyped-def]
+    """`show` and the detail pane gave no sign of a control's process, risks or reports."""
+    assert run("mark", "JE-02", "implemented")[0] == 0
+    code, out, _ = run("show", "JE-02")
+    assert code == 0
+    scoping = out[out.index("SOX scoping") :]
+    assert "process  Financial close / Journal entries" in scoping
+    assert "R-JE-01" in scoping and "[fraud risk]" in scoping and "REV: E/O, V/A" in scoping
+    code, out, _ = run("show", "ELC-01")  # entity-level: no process, risk or report
+    assert code == 0 and "SOX scoping" not in out
+
+
+async def test_the_detail_pane_shows_the_sox_scoping(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    from workbench.tui.app import WorkbenchApp
+    from workbench.tui.widgets.detail import DetailPane
+
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.browse_screen.go_to_control("JE-02")
+        await pilot.pause()
+        console = Console(width=200, record=True, file=io.StringIO())
+        for part in app.browse_screen.query_one(DetailPane).query("*"):
+            content = getattr(part, "content", None)
+            if content is not None and not isinstance(content, str):
+                console.print(content)
+        text = console.export_text()
+    assert "SOX scoping" in text and "R-JE-01" in text

@@ -71,6 +71,9 @@ def control_view(
         if ctl.description:
             parts += [Text(""), Text(ctl.description)]
         parts += [Text(""), *_satisfies(catalog, control_id, readiness, full)]
+        scoping = _scoping(catalog, ctl)
+        if scoping:
+            parts += [Text(""), *scoping]
     if state.notes:
         parts += [Text(""), Text("Notes", style="bold"), Text(clip(state.notes))]
     parts += [Text(""), *_evidence(evidence, evidence_words or {})]
@@ -199,6 +202,39 @@ def _satisfies(
             if full and m.relationship:
                 row.append(f"  ({m.relationship})", style="dim")
             out.append(row)
+    return out
+
+
+def _scoping(catalog: CatalogSet, ctl: Control) -> list[RenderableType]:
+    """Where the control sits in the SOX scoping: its process, the risks it addresses (with
+    the accounts and assertions each threatens) and the reports it relies on. Empty for a
+    control the catalogs give none of these."""
+    from workbench.core.catalog.model import ASSERTION_CODES
+
+    if not (ctl.process or ctl.risks or ctl.ipe):
+        return []
+    out: list[RenderableType] = [Text("SOX scoping", style="bold")]
+    if ctl.process:
+        where = f"{ctl.process} / {ctl.subprocess}" if ctl.subprocess else ctl.process
+        out.append(Text.assemble(("  process  ", "dim"), where))
+    for rid in ctl.risks:
+        risk = catalog.risks.get(rid)
+        row = Text("  risk     ", style="dim")
+        row.append(rid, style="bold")
+        if risk is None:
+            row.append("  (not in the loaded catalogs)", style="yellow")
+            out.append(row)
+            continue
+        row.append(f"  {risk.title}")
+        if risk.fraud:
+            row.append("  [fraud risk]", style="bold red")
+        codes = ", ".join(ASSERTION_CODES.get(a, a) for a in risk.assertions)
+        threatens = [f"{aid}: {codes}" if codes else aid for aid in risk.accounts]
+        if threatens:
+            row.append(f"  ({'; '.join(threatens)})", style="dim")
+        out.append(row)
+    if ctl.ipe:
+        out.append(Text.assemble(("  relies on reports  ", "dim"), clip(", ".join(ctl.ipe), SHORT)))
     return out
 
 
