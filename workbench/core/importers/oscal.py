@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.catalog import CatalogSet
-from workbench.core.catalog.loader import ITEM_ID_RE
+from workbench.core.catalog.specs import ITEM_ID_RE
 
 from . import vocab
 from .documents import FrameworkOptions, clean_id, clip, load_document, text_of, unique

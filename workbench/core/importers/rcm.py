@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.core.catalog import CatalogSet
-from workbench.core.catalog.loader import ITEM_ID_RE
 from workbench.core.catalog.model import ASSERTIONS, INFORMATION_KINDS, SYSTEM_KINDS
+from workbench.core.catalog.specs import ITEM_ID_RE
 
 from . import vocab
 from .problems import WARNING, ImportFailure, Where, column_letter
