@@ -407,6 +407,20 @@ def test_notes_and_justifications_are_limited_to_64_kib(
     _one_line(err, f"the {what} is 65,537 bytes: at most 65,536 (64 KiB)")
 
 
+def test_history_lines_stay_bounded_whatever_is_stored(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`history` printed a stored value in full: a 64 KiB note made one line of 64 KiB (and a
+    forged 10 MB one, minutes of terminal output). The line is clipped; --json has it all."""
+    note = "n" * 65_536
+    assert cli(db, capsys, "mark", "C2", "implemented", "--note", note)[0] == 0
+    code, out, _ = cli(db, capsys, "history", "C2")
+    assert code == 0 and "more characters not shown" in out
+    assert len(out) < 5_000
+    code, out, _ = cli(db, capsys, "history", "C2", "--json")
+    assert code == 0 and note in out
+
+
 async def test_a_10_mb_note_does_not_stall_the_first_frame(db: Path) -> None:
     import io
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 
+from ..text import clip
 from .records import Event
 from .testing_records import describe_testing_event
 
 
+HISTORY_VALUE_MAX = 500  # characters of a value in one history line; --json has the whole
+
+
 def _value(value: str | None) -> str:
-    return "(none)" if value is None else value
+    return "(none)" if value is None else clip(value, HISTORY_VALUE_MAX)
 
 
 def _evidence_phrase(record_json: str | None) -> str:
