@@ -8,7 +8,6 @@ from ..text import clip
 from .records import Event
 from .testing_records import describe_testing_event
 
-
 HISTORY_VALUE_MAX = 500  # characters of a value in one history line; --json has the whole
 
 
