@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -567,3 +568,34 @@ async def test_readiness_names_each_group_once(workspace_factory) -> None:  # ty
         shown = app.export_screenshot().replace("&#160;", " ")
     assert "SECURITY" not in shown and "PROCESSING-INTEGRITY" not in shown
     assert "Security" in shown and "CC1 Control Environment" in shown
+
+
+def _screen_lines(svg: str) -> list[str]:
+    """The text of a Textual SVG screenshot, line by line (each segment at its column)."""
+    import html
+
+    cell = 12.2  # the width of one cell in Textual's SVG export
+    rows: dict[float, dict[int, str]] = {}
+    pattern = r'<text class="terminal-[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text>'
+    for x, y, text in re.findall(pattern, svg):
+        rows.setdefault(float(y), {})[round(float(x) / cell)] = html.unescape(text)
+    lines = []
+    for _, parts in sorted(rows.items()):
+        line = ""
+        for col, text in sorted(parts.items()):
+            line = line.ljust(col) + text.replace("\xa0", " ")
+        lines.append(line)
+    return lines
+
+
+async def test_readiness_gap_rows_keep_their_count_whole(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    """A long requirement title pushed "0/1 ready" onto a second line of its gap row."""
+    ws = workspace_factory(demo=True)
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        lines = _screen_lines(app.export_screenshot())
+    gap_rows = [line for line in lines if re.search(r"▊ (gap|partial|deficient) ", line)]
+    assert len(gap_rows) >= 3
+    assert all(re.search(r"\d+/\d+ ready", row) for row in gap_rows), gap_rows

@@ -134,8 +134,9 @@ class ReadinessScreen(WorkbenchScreen):
             label = Text(no_wrap=True, overflow="ellipsis")
             label.append(f"{g.state.replace('_', ' '):<10}", style=STATE_STYLES.get(g.state, ""))
             label.append(f"{fw.name} {g.requirement_id} ", style="bold")
+            # The count before the title: a long title wraps, and the count stays whole.
+            label.append(f"{g.ready_count}/{g.in_scope_count} ready  ", style="dim")
             label.append(g.title)
-            label.append(f"  {g.ready_count}/{g.in_scope_count} ready", style="dim")
             lst.add_option(Option(label, id=f"req|{g.framework_id}|{g.requirement_id}"))
         self.query_one("#gaps-title", Label).update(f"Gaps ({len(gaps)}), hardest blockers first")
         if gaps:  # enter acts on the first row at once: no Down needed to highlight it
