@@ -24,6 +24,26 @@ def _isolated_dirs(
     monkeypatch.setenv("WORKBENCH_ACTOR", "tester")
 
 
+@pytest.fixture
+def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The CLI in this process on `tmp_path / "wb.db"`: run("mark", "AC-01", "effective")
+    returns (exit code, stdout, stderr); a SystemExit (argparse, --help) is its code."""
+    from workbench.cli import run as cli_run
+
+    monkeypatch.setenv("COLUMNS", "200")
+    db = tmp_path / "wb.db"
+
+    def call(*args: str) -> tuple[int, str, str]:
+        try:
+            code = cli_run(["--db", str(db), *args])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return call
+
+
 @pytest.fixture(scope="session")
 def bundled():  # type: ignore[no-untyped-def]
     from workbench.core.catalog import load_catalogs

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from workbench.cli import run as cli_run
 from workbench.core.catalog import load_catalog_files
 from workbench.core.readiness import Readiness
 from workbench.core.readiness.coverage import sox_coverage
@@ -116,22 +115,6 @@ def test_the_bundled_coverage_shows_its_two_gaps(bundled) -> None:  # type: igno
         "partial": 0,
         "met": len(view.cells) - 2,
     }
-
-
-@pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("COLUMNS", "200")
-    db = tmp_path / "cov.db"
-
-    def call(*args: str) -> tuple[int, str, str]:
-        try:
-            code = cli_run(["--db", str(db), *args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return call
 
 
 def test_coverage_command(run) -> None:  # type: ignore[no-untyped-def]

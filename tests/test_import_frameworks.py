@@ -11,29 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workbench.cli import run as cli_run
 from workbench.core.catalog import load_catalogs
 from workbench.core.importers.synthetic import oscal_catalog
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASIC = FIXTURES / "oscal" / "basic-catalog.json"
 CISO = FIXTURES / "ciso"
-
-
-@pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("COLUMNS", "200")
-    db = tmp_path / "fw.db"
-
-    def call(*args: str) -> tuple[int, str, str]:
-        try:
-            code = cli_run(["--db", str(db), *args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return call
 
 
 def test_nists_example_oscal_catalog_imports(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

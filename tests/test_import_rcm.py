@@ -13,28 +13,11 @@ from typing import Any
 import pytest
 from rcm_fixture import EXPECTED, build_acme_rcm
 
-from workbench.cli import run as cli_run
 from workbench.core.catalog import CatalogSet, load_catalog_files, load_catalogs
 from workbench.core.paths import bundled_catalog_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rcm"
 CSV = FIXTURES / "northwind-rcm.csv"
-
-
-@pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("COLUMNS", "200")
-    db = tmp_path / "rcm.db"
-
-    def call(*args: str) -> tuple[int, str, str]:
-        try:
-            code = cli_run(["--db", str(db), *args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return call
 
 
 def with_frameworks(*files: Path) -> CatalogSet:
@@ -446,7 +429,7 @@ def test_hostile_files_are_refused_clearly(run, tmp_path: Path) -> None:  # type
     code, _, err = run("import", "rcm", str(tmp_path))
     assert code == 2 and "a folder" in err
     run("mark", "AC-01", "effective")  # creates the database
-    code, _, err = run("import", "rcm", str(tmp_path / "rcm.db"))
+    code, _, err = run("import", "rcm", str(tmp_path / "wb.db"))
     assert code == 2 and "open workbench database" in err
     fake = tmp_path / "fake.xlsx"
     fake.write_bytes(b"PK\x03\x04 not really a zip")

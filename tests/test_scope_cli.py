@@ -5,27 +5,8 @@ setting that takes SOX 404(b) out for non-accelerated filers and emerging growth
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-
-from workbench.cli import run as cli_run
-
-
-@pytest.fixture
-def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("COLUMNS", "200")
-    db = tmp_path / "scope.db"
-
-    def call(*args: str) -> tuple[int, str, str]:
-        try:
-            code = cli_run(["--db", str(db), *args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return call
 
 
 def _state(run, rid: str) -> str:  # type: ignore[no-untyped-def]
