@@ -164,3 +164,51 @@ async def test_the_app_hashes_off_the_ui_thread_with_progress(
     assert any("Hashing evidence" in m and "%" in m for m in messages), messages
     assert any("FIFO" in m for m in messages), messages
     assert [e.ref for e in ws.store.evidence()] == [str(big)]
+
+
+LONG_NOTE = "Walkthrough with the controller confirmed the approval. " * 5  # 280 characters
+
+
+def test_a_long_text_is_a_note_and_a_long_name_a_clear_error(
+    tmp_path: Path,
+    run,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    """A review found a four-line note raised OSError (File name too long) from
+    Path.exists(): a traceback in the CLI, the app closed."""
+    code, out, err = run("evidence", "add", "ELC-01", LONG_NOTE)
+    assert code == 0 and "Traceback" not in err, err
+    code, out, err = run("evidence", "list", "ELC-01", "--json")
+    assert code == 0 and '"kind": "note"' in out
+    code, _, err = run("evidence", "add", "ELC-01", "--kind", "file", "a" * 300)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "no such file" in err and "too long" in err
+    code, _, err = run("sample", "add", "ELC-01", "--date", "2026-03-03", "--result", "pass",
+                       "--evidence", LONG_NOTE)  # fmt: skip
+    assert "Traceback" not in err
+    long_db = tmp_path / ("d" * 300 + ".db")
+    from workbench.cli import run as cli_run
+
+    code = cli_run(["--db", str(long_db), "mark", "AC-01", "effective"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("workbench: error: ") and "too long" in err.lower()
+    assert len(err.strip().splitlines()) == 1
+
+
+async def test_the_evidence_dialog_takes_a_long_text_without_closing_the_app(
+    workspace_factory,  # type: ignore[no-untyped-def]
+) -> None:
+    from textual.widgets import Input, Label
+
+    from workbench.tui.app import WorkbenchApp
+
+    ws = workspace_factory()
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("v")
+        dialog = app.screen
+        dialog.query_one("#ev-ref", Input).value = LONG_NOTE  # kind: file path (the default)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog  # still open, saying why
+        assert "no such file" in str(dialog.query_one("#prompt-error", Label).render())

@@ -176,8 +176,15 @@ def _run(argv: Sequence[str]) -> int:
         # starts): one line, exit 2, never a traceback.
         from workbench.core.store import StoreError
 
-        if not isinstance(exc, StoreError):
-            raise
         from .common import fail
 
-        return fail(exc)
+        if isinstance(exc, StoreError):
+            return fail(exc)
+        if isinstance(exc, OSError):
+            # A path the system refuses (a name over 255 bytes in --db, --catalogs or a
+            # WORKBENCH_*_DIR, a folder without permission): say which and why, in one line.
+            from workbench.core.text import clip
+
+            where = f": {clip(str(exc.filename), 200)}" if exc.filename else ""
+            return fail(f"{exc.strerror or exc}{where}")
+        raise

@@ -10,6 +10,7 @@ the one place that decides.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -37,6 +38,31 @@ def kind_of(mode: int) -> str:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     return "not a regular file"
+
+
+def probe(path: Path) -> str | None:
+    """What is at `path` without following it into trouble: "file", "dir", "other" or None
+    (nothing there). A name no file system could hold (a component over 255 bytes, as a
+    pasted paragraph is) is "nothing there", not an OSError: Path.exists() raises for it."""
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    return "dir" if stat.S_ISDIR(st.st_mode) else "other"
+
+
+def name_problem(path: Path) -> str | None:
+    """Why no file can have this name (too long), or None."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return "the name is too long for a file (a part over 255 bytes)"
+    except ValueError:
+        return "the name holds a NUL character"
+    return None
 
 
 def database_files(database: Path | None) -> list[Path]:

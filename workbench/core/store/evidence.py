@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from workbench.core.files import UnsafePath, open_regular, read_chunks
+from workbench.core.files import UnsafePath, name_problem, open_regular, probe, read_chunks
+from workbench.core.text import clip
 
 from .errors import ValidationError
 
@@ -118,7 +119,7 @@ def resolve_reference(
     path = Path(os.path.expanduser(text))
     if not path.is_absolute() and base is not None:
         path = base / path
-    if kind == "file" or path.exists() or looks_like_path(text):
+    if kind == "file" or probe(path) is not None or looks_like_path(text):
         fingerprint = _fingerprint_for_add(path, text, database, progress)
         return Resolved("file", str(_absolute(path)), fingerprint)
     return Resolved("note", text, None)
@@ -134,11 +135,14 @@ def _absolute(path: Path) -> Path:
 def _fingerprint_for_add(
     path: Path, shown: str, database: Path | None, progress: Progress | None
 ) -> Fingerprint:
-    if not path.exists():
+    found = probe(path)
+    if found is None:
+        why = name_problem(path)
         raise ValidationError(
-            f"no such file: {shown} (to record it as text, add it as a note instead)"
+            f"no such file: {clip(shown, 120)} ({why + '; ' if why else ''}to record it as text, "
+            "add it as a note instead)"
         )
-    if path.is_dir():
+    if found == "dir":
         raise ValidationError(
             f"{shown} is a folder: attach the files in it, or a URL or a note describing it"
         )

@@ -17,7 +17,9 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSe
 
 from workbench.core import validate
 from workbench.core.browse import Filters
+from workbench.core.files import probe
 from workbench.core.store import ValidationError
+from workbench.core.text import clip
 from workbench.presentation import STATUS_LABELS
 
 Validator = Callable[[str], str | None]  # returns an error message, or None when valid
@@ -196,9 +198,11 @@ def _reference_error(kind: str, ref: str) -> str | None:
             return "that is a URL: choose URL above"
         path = Path(ref).expanduser()
         # What exists but is no regular file (a FIFO, a device) the store refuses by name.
-        if path.is_dir() or not path.exists():
-            what = "a folder" if path.is_dir() else "no such file"
-            return f"{what}: {ref} (give the path of a file, or choose note to keep text)"
+        found = probe(path)
+        if found in (None, "dir"):
+            what = "a folder" if found == "dir" else "no such file"
+            hint = "give the path of a file, or choose note to keep text"
+            return f"{what}: {clip(ref, 120)} ({hint})"
     return None
 
 
@@ -254,8 +258,8 @@ class SamplePrompt(_Form):
             evidence = values["evidence"]
             from workbench.core.store.evidence import is_url
 
-            if not is_url(evidence) and not Path(evidence).expanduser().exists():
-                error = f"no such file: {evidence} (a URL starts with https://)"
+            if not is_url(evidence) and probe(Path(evidence).expanduser()) is None:
+                error = f"no such file: {clip(evidence, 120)} (a URL starts with https://)"
         if error:
             self.query_one("#prompt-error", Label).update(error)
             return
