@@ -306,6 +306,13 @@ READ_ONLY_COMMANDS = [
     ["evidence", "check"],
     ["period", "list"],
     ["undo"],
+    ["redo"],
+    # Nothing to act on in a new database (a review found these created one):
+    ["scope"],
+    ["sample", "remove", "1"],
+    ["finding", "update", "1", "--status", "closed"],
+    ["period", "use", "FY26"],
+    ["test", "operating", "C1"],
 ]
 
 
@@ -412,3 +419,16 @@ def test_cli_lock_timeout_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "locked by another workbench process" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_infinite_busy_timeout_falls_back_to_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """WORKBENCH_BUSY_TIMEOUT=inf gave OverflowError (int(inf * 1000)) on connect."""
+    from workbench.core.store.engine import DEFAULT_BUSY_TIMEOUT, busy_timeout_from_env
+
+    for raw in ("inf", "nan", "1e300", "-1"):
+        monkeypatch.setenv("WORKBENCH_BUSY_TIMEOUT", raw)
+        assert busy_timeout_from_env() == DEFAULT_BUSY_TIMEOUT
+    monkeypatch.setenv("WORKBENCH_BUSY_TIMEOUT", "2.5")
+    assert busy_timeout_from_env() == 2.5

@@ -126,3 +126,17 @@ async def test_z_twice_takes_back_two_changes_and_shift_z_redoes(workspace_facto
         assert ws.store.state(cid).status is Status.EFFECTIVE
         assert ws.readiness.statuses()[cid] == "effective"
     assert ws.store.verify().ok
+
+
+async def test_undoing_a_period_in_the_app_says_so(workspace_factory) -> None:  # type: ignore[no-untyped-def]
+    """The notification said "Undone: setting" for a period taken back."""
+    from datetime import date
+
+    ws = workspace_factory()
+    ws.add_period("FY26", ["sox"], date(2026, 1, 1), date(2026, 12, 31))
+    app = WorkbenchApp(ws, watch_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("z")
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+    assert any("Undone: period FY26" in m for m in shown), shown

@@ -184,7 +184,7 @@ def run_update(args: argparse.Namespace) -> int:
         fields["remediated_on"] = remediated_on
     if not fields:
         raise CommandError("nothing to change: give --status, --owner, --due, --severity...")
-    with open_workspace(args) as ws:
+    with open_workspace(args, create=False) as ws:  # a new database has no finding to update
         before = next((f for f in ws.backing.records.findings if f.id == args.finding_id), None)
         if before is not None and defaulted and before.remediated_on is not None:
             fields["remediated_on"] = UNCHANGED  # keep the recorded date

@@ -248,7 +248,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 @reports_errors
 def run_use(args: argparse.Namespace) -> int:
-    with open_workspace(args) as ws:
+    with open_workspace(args, create=False) as ws:  # a new database has no period to use
         events = ws.use_period(args.name)
         period = ws.backing.period(args.name.strip())
         assert period is not None

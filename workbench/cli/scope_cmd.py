@@ -37,7 +37,9 @@ def register(sub: Any) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    with open_workspace(args) as ws:
+    # Showing the scope reads; only switching writes (and may create the database).
+    changing = args.switch_in is not None or args.switch_out is not None
+    with open_workspace(args, create=changing) as ws:
         for pair, wanted in ((args.switch_in, True), (args.switch_out, False)):
             if pair is None:
                 continue

@@ -211,7 +211,7 @@ def run_operating(args: argparse.Namespace) -> int:
 
     from .testing_view import caveat_line
 
-    with open_workspace(args) as ws:
+    with open_workspace(args, create=False) as ws:  # a test needs a period: an existing database
         cid = _control(ws, args)
         test, events, size = ws.plan_operating_test(
             cid,
@@ -369,7 +369,7 @@ def _ready_change(out: Any, ws: Workspace, cid: str, was_ready: bool) -> None:
 
 @reports_errors
 def run_sample_remove(args: argparse.Namespace) -> int:
-    with open_workspace(args) as ws:
+    with open_workspace(args, create=False) as ws:  # a new database has no sample to remove
         events = ws.remove_sample(args.sample_id)
         cid = events[0].control_id
         console().print(

@@ -44,7 +44,8 @@ def busy_timeout_from_env(default: float = DEFAULT_BUSY_TIMEOUT) -> float:
         value = float(raw) if raw else default
     except ValueError:
         return default
-    return value if value >= 0 else default
+    # inf and nan are no number of seconds sqlite3 can take (int(inf * 1000) raises).
+    return value if 0 <= value < 1e9 else default
 
 
 class Target(NamedTuple):

@@ -24,7 +24,9 @@ from workbench.core.browse import (
     sort_controls,
 )
 from workbench.core.prefs import save_pref
+from workbench.core.store.describe import describe_change
 from workbench.core.testing.words import GLOSSARY
+from workbench.core.text import clip
 from workbench.core.workspace import Workspace
 from workbench.presentation import STATUS_LABELS
 
@@ -385,7 +387,9 @@ class BrowseScreen(WorkbenchScreen):
         def after() -> None:
             ids = sorted({e.control_id for e in events if e.control_id})
             self.refresh_all(None)
-            what = ", ".join(ids) if ids else "setting"
+            # No control: a period, a setting or a scope decision, said in the history's words.
+            main = next((e for e in events if e.setting_key is None), events[0])
+            what = ", ".join(ids) if ids else clip(describe_change(main), 80)
             # An undo names the action it took back; a redo's `undoes` is an undo's number,
             # which would only confuse.
             which = f" (action {events[0].undoes})" if done == "Undone" else ""
