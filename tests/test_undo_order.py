@@ -140,3 +140,86 @@ async def test_undoing_a_period_in_the_app_says_so(workspace_factory) -> None:  
         await pilot.pause()
         shown = [n.message for n in app._notifications]
     assert any("Undone: period FY26" in m for m in shown), shown
+
+
+# -- an undo or redo never leaves what the store refuses to write (review findings) ---------
+
+from datetime import date  # noqa: E402
+
+from workbench.core.store import OperatingPlan, ValidationError  # noqa: E402
+
+PLAN = OperatingPlan(2, "monthly control, low risk: 2 (built-in table)", "low")
+D = date(2026, 1, 1), date(2026, 12, 31)
+
+
+def _unchanged(store: Store, attempt) -> None:  # type: ignore[no-untyped-def]
+    before = len(store.history())
+    with pytest.raises(ValidationError) as raised:
+        attempt()
+    assert len(store.history()) == before and store.verify().ok
+    return str(raised.value)  # type: ignore[return-value]
+
+
+def test_undo_keeps_the_justification_another_persons_na_relies_on(store: Store) -> None:
+    store.mark(["C1"], "not_started", actor="alice", justification="covered by vendor SOC 1")
+    store.mark(["C1"], "not_applicable", actor="bob")  # relies on alice's justification
+    message = _unchanged(store, lambda: store.undo(actor="alice"))
+    assert "C1 would be not applicable without a justification" in message
+    assert store.state("C1").justification == "covered by vendor SOC 1"
+
+
+def test_undo_of_a_sample_that_opened_a_test_others_use_is_refused(store: Store) -> None:
+    store.add_period("FY26", ["sox"], *D, actor="alice")
+    first, test = store.add_sample("C1", "FY26", actor="alice", result="exception",
+                                   occurred_on=date(2026, 3, 1), notes="late", plan=PLAN)  # fmt: skip
+    second, _ = store.add_sample("C1", "FY26", actor="bob", result="pass",
+                                 occurred_on=date(2026, 4, 1))  # fmt: skip
+    store.add_finding("C1", "FY26", actor="bob", severity="deficiency", summary="late",
+                      samples=[first.id])  # fmt: skip
+    message = _unchanged(store, lambda: store.undo(actor="alice"))
+    assert f"sample #{second.id} of C1 would belong to test #{test.id}" in message
+    assert f"would cite sample(s) #{first.id}" in message
+
+
+def test_undo_of_a_period_others_recorded_in_is_refused(store: Store) -> None:
+    store.add_period("FY26", ["sox"], *D, actor="alice", use=False)
+    store.use_period("FY26", actor="bob")
+    message = _unchanged(store, lambda: store.undo(actor="alice"))
+    assert "the current sox period would be FY26, which would not exist" in message
+    store.add_sample("C1", "FY26", actor="bob", result="pass", occurred_on=date(2026, 2, 1),
+                     plan=PLAN)  # fmt: skip
+    store.undo(actor="bob")  # bob's sample
+    store.undo(actor="bob")  # bob's choice of FY26
+    store.undo(actor="alice")  # now nothing relies on the period
+    assert store.period("FY26") is None
+
+
+def test_undo_of_a_period_edit_never_leaves_a_sample_outside_it(store: Store) -> None:
+    store.add_period("T2", ["alpha"], date(2026, 1, 1), date(2026, 6, 30), actor="alice")
+    store.update_period("T2", actor="alice", end=date(2026, 12, 31))
+    sample, _ = store.add_sample("C1", "T2", actor="bob", result="pass",
+                                 occurred_on=date(2026, 10, 1), plan=PLAN)  # fmt: skip
+    message = _unchanged(store, lambda: store.undo(actor="alice"))
+    assert f"sample #{sample.id} of C1 (2026-10-01) would fall outside period T2" in message
+
+
+def test_undo_never_makes_a_finding_cite_a_removed_sample(store: Store) -> None:
+    store.add_period("FY26", ["sox"], *D, actor="alice")
+    sample, _ = store.add_sample("C1", "FY26", actor="alice", result="exception",
+                                 occurred_on=date(2026, 3, 1), notes="late", plan=PLAN)  # fmt: skip
+    finding = store.add_finding("C1", "FY26", actor="alice", severity="deficiency",
+                                summary="late", samples=[sample.id])  # fmt: skip
+    store.update_finding(finding.id, actor="alice", samples=[])
+    store.remove_sample(sample.id, actor="bob")
+    message = _unchanged(store, lambda: store.undo(actor="alice"))
+    assert f"finding #{finding.id} of C1 would cite sample(s) #{sample.id}" in message
+
+
+def test_a_redo_that_clashes_with_a_record_made_since_is_refused(store: Store) -> None:
+    store.add_period("FY26", ["sox"], *D, actor="alice")
+    store.add_sample("C1", "FY26", actor="alice", result="pass", occurred_on=date(2026, 3, 1),
+                     plan=PLAN)  # fmt: skip
+    store.undo(actor="alice")  # the sample and the test it opened
+    store.plan_operating_test("C1", "FY26", PLAN, actor="bob")  # bob opens the test himself
+    message = _unchanged(store, lambda: store.redo(actor="alice"))
+    assert "cannot redo action" in message and "clash with a record made since" in message

@@ -5,15 +5,17 @@ Which action each reverts comes from the actor's stacks (history.undo_stacks).""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .attachments import apply_evidence
 from .chain import Change
 from .checks import check_actor
-from .errors import NothingToUndo, StoreError, UndoConflict
+from .errors import NothingToUndo, StoreError, UndoConflict, ValidationError
 from .format import CONTROL_FIELDS, EVIDENCE_FIELD, SETTING_PREFIX
 from .history import head, undo_target
+from .integrity import broken_rules
 from .records import Event, _event_from
 from .settings import read_setting, write_setting
 from .state import apply_fields
@@ -89,7 +91,7 @@ class Undo:
                 raise NothingToUndo(
                     f"nothing to undo: every change by {who} is undone (redo restores them)"
                 )
-            return _revert(tx, target)
+            return _revert(tx, target, "undo")
 
     def redo(self, *, actor: str) -> list[Event]:
         """Restore what the actor's newest undo reverted (redo after redo walks forward again).
@@ -101,16 +103,34 @@ class Undo:
                 raise NothingToUndo(
                     f"nothing to redo: {who} has undone nothing since the last change"
                 )
-            return _revert(tx, target)
+            return _revert(tx, target, "redo")
 
 
-def _revert(tx: Tx, target: Sequence[Event]) -> list[Event]:
-    """Write one action that restores the values `target` replaced (inside the write lock)."""
+def _revert(tx: Tx, target: Sequence[Event], verb: str) -> list[Event]:
+    """Write one action that restores the values `target` replaced (inside the write lock).
+
+    Refused, with nothing written, when a later change would be overwritten (UndoConflict) or
+    when the restored values would break a rule that others' records rely on now (a period
+    taken back under their samples: integrity.broken_rules), as the ordinary write would."""
     conflicts = _conflicts(tx, target)
     if conflicts:
         raise UndoConflict(target[0].action, conflicts)
     changes = [
         Change(ev.control_id, ev.field, ev.new_value, ev.old_value) for ev in reversed(target)
     ]
-    apply(tx, changes)
+    before = set(broken_rules(tx))
+    try:
+        apply(tx, changes)
+    except sqlite3.IntegrityError as exc:
+        raise ValidationError(
+            f"cannot {verb} action {target[0].action}: it would clash with a record made since "
+            f"({exc}). Nothing was written."
+        ) from None
+    broken = [rule for rule in broken_rules(tx) if rule not in before]
+    if broken:
+        more = f" (and {len(broken) - 3} more)" if len(broken) > 3 else ""
+        raise ValidationError(
+            f"cannot {verb} action {target[0].action}: {'; '.join(broken[:3])}{more}. "
+            "Undo or change those first. Nothing was written."
+        )
     return tx.append(changes, undoes=target[0].action)
