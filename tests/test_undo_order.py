@@ -223,3 +223,35 @@ def test_a_redo_that_clashes_with_a_record_made_since_is_refused(store: Store) -
     store.plan_operating_test("C1", "FY26", PLAN, actor="bob")  # bob opens the test himself
     message = _unchanged(store, lambda: store.redo(actor="alice"))
     assert "cannot redo action" in message and "clash with a record made since" in message
+
+
+def test_a_change_back_in_effect_goes_back_on_its_authors_stack(store: Store) -> None:
+    """Review finding: alice's change, undone by bob and brought back by bob's own undo, was
+    in effect but neither alice's undo nor her redo could reach it."""
+    mine = store.mark(["C1"], "implemented", actor="alice")[0].action
+    store.undo(actor="bob", anyone=True)  # bob takes alice's change back ...
+    assert store.undo_preview("alice") == []
+    with pytest.raises(NothingToUndo, match="no change by alice is in effect"):
+        store.undo(actor="alice")
+    store.undo(actor="bob")  # ... and undoes that: alice's change is in effect again
+    assert _status(store, "C1") is Status.IMPLEMENTED
+    assert [e.action for e in store.undo_preview("alice")] == [mine]
+    store.undo(actor="alice")
+    assert _status(store, "C1") is Status.NOT_STARTED
+    store.redo(actor="alice")
+    assert _status(store, "C1") is Status.IMPLEMENTED
+    assert store.verify().ok
+
+
+def test_someone_undoing_my_undo_gives_me_my_change_back(store: Store) -> None:
+    mine = store.mark(["C1"], "implemented", actor="alice")[0].action
+    store.undo(actor="alice")  # alice's undo ...
+    store.undo(actor="bob", anyone=True)  # ... undone by bob: the change is in effect again
+    assert _status(store, "C1") is Status.IMPLEMENTED
+    assert [e.action for e in store.undo_preview("alice")] == [mine]
+    with pytest.raises(NothingToUndo, match="nothing to redo"):
+        store.redo(actor="alice")
+    store.undo(actor="bob")  # bob takes his back: alice's change is undone once more
+    assert store.undo_preview("alice") == []
+    assert _status(store, "C1") is Status.NOT_STARTED
+    assert store.verify().ok

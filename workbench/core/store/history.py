@@ -5,6 +5,7 @@ The chain itself (what is hashed, how it is checked) is chain.py; this module st
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -101,36 +102,80 @@ def action_events(db: Reader, action: int) -> list[Event]:
 def undo_stacks(db: Reader, actor: str) -> tuple[list[int], list[int]]:
     """The actor's undo and redo stacks (action numbers, newest last), read from history.
 
-    Nothing but the history holds them, so every session and process sees the same stacks:
-    - an action that undoes nothing is a change: it goes on the undo stack and, as in every
-      editor, a new change empties the redo stack;
-    - an action undoing one on the undo stack is an undo: the undone action leaves the undo
-      stack and the undo goes on the redo stack;
-    - an action undoing one on the redo stack is a redo: it goes back on the undo stack.
-    Someone else undoing one of the actor's actions takes it off the actor's stacks (there is
-    nothing left to undo); the actor undoing someone else's action (`undo --anyone`) is a
-    change of the actor's own.
+    Nothing but the history holds them, so every session and process sees the same stacks.
+    Each person has both; replaying every action in order:
+    - an action that undoes nothing is a change: it goes on its author's undo stack and, as
+      in every editor, empties the author's redo stack;
+    - undoing an action on its author's own undo stack is an undo (it goes on the redo
+      stack); undoing an action on the redo stack is a redo (back on the undo stack);
+    - someone undoing another person's change (`undo --anyone`) takes it off that person's
+      stack, and the undo is a change of their own; if that undo is itself undone later, the
+      change is in effect again and goes back on its author's stack. Likewise someone undoing
+      another person's undo puts that person's change back.
     """
     rows = db.all(
         "SELECT action, MAX(undoes) AS undoes, MIN(actor) AS actor "
         "FROM history GROUP BY action ORDER BY action"
     )
-    done: list[int] = []
-    undone: list[int] = []
+    owner: dict[int, str] = {}
+    reverts: dict[int, int] = {}  # action -> the action it undoes
+    done: dict[str, list[int]] = {}
+    undone: dict[str, list[int]] = {}
+    # What an action did to another person's undo stack: took their change off ("off") or
+    # put it back ("on"); undoing the action does the opposite, redoing it the same again.
+    side: dict[int, tuple[str, int]] = {}
+
+    def stack(who: str) -> list[int]:
+        return done.setdefault(who, [])
+
+    def effect(action: int, inverse: bool = False) -> None:
+        if action not in side:
+            return
+        how, change = side[action]
+        mine = stack(owner[change])
+        if (how == "off") != inverse:
+            if change in mine:
+                mine.remove(change)
+        elif change not in mine:
+            bisect.insort(mine, change)
+
+    def new_change(action: int, who: str) -> None:
+        stack(who).append(action)
+        undone.setdefault(who, []).clear()
+
     for row in rows:
-        action, undoes, mine = int(row["action"]), row["undoes"], row["actor"] == actor
-        if undoes is not None and undoes in done:
-            done.remove(undoes)
-            if mine:
-                undone.append(action)
-        elif undoes is not None and undoes in undone:
-            undone.remove(undoes)
-            if mine:
-                done.append(action)
-        elif mine:
-            done.append(action)
-            undone.clear()
-    return done, undone
+        action, undoes, who = int(row["action"]), row["undoes"], str(row["actor"])
+        owner[action] = who
+        if undoes is None or int(undoes) not in owner:
+            new_change(action, who)
+            continue
+        target = int(undoes)
+        reverts[action] = target
+        author = owner[target]
+        if target in stack(author):
+            stack(author).remove(target)
+            effect(target, inverse=True)
+            if author == who:
+                undone.setdefault(who, []).append(action)  # an undo
+            else:
+                side[action] = ("off", target)
+                new_change(action, who)
+        elif target in undone.get(author, []):
+            undone[author].remove(target)
+            first = reverts.get(target)  # what that undo reverted: in effect again now
+            if author == who:  # a redo
+                stack(who).append(action)
+                if first is not None and first in side:
+                    side[action] = side[first]
+                    effect(action)
+            else:
+                if first is not None and owner.get(first) == author:
+                    side[action] = ("on", first)
+                    effect(action)
+                new_change(action, who)
+        else:
+            new_change(action, who)
+    return list(done.get(actor, [])), list(undone.get(actor, []))
 
 
 def undo_target(db: Reader, actor: str | None, *, redo: bool = False) -> list[Event]:

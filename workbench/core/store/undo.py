@@ -88,8 +88,12 @@ class Undo:
                     raise NothingToUndo("nothing to undo: no changes have been recorded yet")
                 if tx.scalar("SELECT 1 FROM history WHERE actor = ? LIMIT 1", (who,)) is None:
                     raise NothingToUndo(f"nothing to undo: {who} has made no changes")
+                if undo_target(tx, who, redo=True):
+                    raise NothingToUndo(
+                        f"nothing to undo: every change by {who} is undone (redo restores them)"
+                    )
                 raise NothingToUndo(
-                    f"nothing to undo: every change by {who} is undone (redo restores them)"
+                    f"nothing to undo: no change by {who} is in effect (someone else undid them)"
                 )
             return _revert(tx, target, "undo")
 
