@@ -432,3 +432,22 @@ def test_an_infinite_busy_timeout_falls_back_to_the_default(
         assert busy_timeout_from_env() == DEFAULT_BUSY_TIMEOUT
     monkeypatch.setenv("WORKBENCH_BUSY_TIMEOUT", "2.5")
     assert busy_timeout_from_env() == 2.5
+
+
+def test_db_takes_a_sqlite_url_and_refuses_other_databases_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--db went through Path(): sqlite:////abs.db became a folder "sqlite:" in the working
+    directory and postgres://h/db a file there, silently."""
+    from workbench.cli import run as cli_run
+
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "url.db"
+    assert cli_run(["--catalogs", str(MINI), "--db", f"sqlite:///{db}", "mark", "C1",
+                    "effective"]) == 0  # fmt: skip
+    assert db.exists()
+    capsys.readouterr()
+    assert cli_run(["--catalogs", str(MINI), "--db", "postgres://h/db", "status"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("workbench: error: unsupported database 'postgres'")
+    assert not [p.name for p in tmp_path.iterdir() if not p.name.startswith("url.db")]

@@ -68,9 +68,10 @@ def _add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> Non
     keep: dict[str, object] = {"default": argparse.SUPPRESS} if nested else {}
     parser.add_argument(
         "--db",
-        type=Path,
+        type=str,  # a Path would fold a sqlite:////abs.db URL into a relative path
         metavar="PATH",
-        help="database file (default: $WORKBENCH_DB, else workbench.db in the user data dir)",
+        help="database file or sqlite:///PATH URL (default: $WORKBENCH_DB, else workbench.db "
+        "in the user data dir)",
         **keep,  # type: ignore[arg-type]
     )
     parser.add_argument(

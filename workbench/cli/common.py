@@ -85,9 +85,20 @@ def load_catalogs_or_exit(args: argparse.Namespace) -> CatalogSet:
 
 
 def db_target(args: argparse.Namespace) -> Path:
+    """The database file: --db (a path or a sqlite:/// URL), else the default. A URL of
+    another database is refused by name, not taken for a folder called "postgres:"."""
     from workbench.core.paths import default_db_path
 
-    return Path(args.db) if args.db else default_db_path()
+    if not args.db:
+        return default_db_path()
+    if "://" not in str(args.db):
+        return Path(args.db)
+    from workbench.core.store.engine import resolve_target
+
+    target = resolve_target(str(args.db))  # StoreError for other databases: one line, exit 2
+    if target.path is None:
+        raise CommandError("an in-memory database keeps nothing: give a file or sqlite:///PATH")
+    return target.path
 
 
 @contextmanager
