@@ -37,8 +37,9 @@ def register(sub: Any) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    # Showing the scope reads; only switching writes (and may create the database).
-    changing = args.switch_in is not None or args.switch_out is not None
+    # Showing the scope reads; only a switch or the filer status writes (and may create the
+    # database).
+    changing = any(v is not None for v in (args.switch_in, args.switch_out, args.filer))
     with open_workspace(args, create=changing) as ws:
         for pair, wanted in ((args.switch_in, True), (args.switch_out, False)):
             if pair is None:
