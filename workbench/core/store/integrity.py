@@ -4,7 +4,9 @@ every write checks (a sample inside its period, a justification for not applicab
 Ordinary writes check these before they write. An undo or a redo restores old values, which
 may no longer fit what others recorded since (a period taken back under someone's samples, a
 justification removed under someone's N/A): `_revert` compares this list before and after it
-applies the values and refuses, writing nothing, when the revert would add to it.
+applies the values and refuses, writing nothing, when the revert would add to it. `verify`
+reports the list too: a database an older workbench's undo left inconsistent, or one edited
+by hand in a way its history happens to agree with.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ def broken_rules(db: Reader) -> list[str]:
         "LEFT JOIN control_test t ON t.id = s.test_id WHERE t.id IS NULL ORDER BY s.id"
     ):
         out.append(
-            f"sample #{row['id']} of {row['control_id']} would belong to test "
-            f"#{row['test_id']}, which would no longer exist"
+            f"sample #{row['id']} of {row['control_id']} belongs to test "
+            f"#{row['test_id']}, which does not exist"
         )
     for table, what in _WHAT.items():
         for row in db.all(
@@ -36,8 +38,8 @@ def broken_rules(db: Reader) -> list[str]:
             "LEFT JOIN audit_period p ON p.name = x.period WHERE p.name IS NULL ORDER BY x.id"
         ):
             out.append(
-                f"{what} #{row['id']} of {row['control_id']} would be in period "
-                f"{row['period']}, which would no longer exist"
+                f"{what} #{row['id']} of {row['control_id']} is in period "
+                f"{row['period']}, which does not exist"
             )
     for row in db.all(
         "SELECT s.id, s.control_id, s.occurred_on, p.name, p.starts_on, p.ends_on "
@@ -46,7 +48,7 @@ def broken_rules(db: Reader) -> list[str]:
         "OR s.occurred_on > p.ends_on) ORDER BY s.id"
     ):
         out.append(
-            f"sample #{row['id']} of {row['control_id']} ({row['occurred_on']}) would fall "
+            f"sample #{row['id']} of {row['control_id']} ({row['occurred_on']}) falls "
             f"outside period {row['name']} ({row['starts_on']} to {row['ends_on']})"
         )
     samples = {int(r["id"]) for r in db.all("SELECT id FROM test_sample")}
@@ -55,8 +57,8 @@ def broken_rules(db: Reader) -> list[str]:
         missing = [p for p in cited if not p.strip().isdigit() or int(p) not in samples]
         if missing:
             out.append(
-                f"finding #{row['id']} of {row['control_id']} would cite sample(s) "
-                f"{', '.join('#' + p.strip() for p in missing)}, which would no longer exist"
+                f"finding #{row['id']} of {row['control_id']} cites sample(s) "
+                f"{', '.join('#' + p.strip() for p in missing)}, which do not exist"
             )
     periods = {str(r["name"]) for r in db.all("SELECT name FROM audit_period")}
     for row in db.all(
@@ -65,10 +67,10 @@ def broken_rules(db: Reader) -> list[str]:
     ):
         if row["value"] not in periods:
             fw = str(row["key"])[len(PERIOD_SETTING_PREFIX) :]
-            out.append(f"the current {fw} period would be {row['value']}, which would not exist")
+            out.append(f"the current {fw} period is {row['value']}, which does not exist")
     for row in db.all(
         "SELECT control_id FROM control_state WHERE status = 'not_applicable' "
         "AND (justification IS NULL OR trim(justification) = '') ORDER BY control_id"
     ):
-        out.append(f"{row['control_id']} would be not applicable without a justification")
+        out.append(f"{row['control_id']} is not applicable without a justification")
     return out

@@ -134,7 +134,7 @@ def _revert(tx: Tx, target: Sequence[Event], verb: str) -> list[Event]:
     if broken:
         more = f" (and {len(broken) - 3} more)" if len(broken) > 3 else ""
         raise ValidationError(
-            f"cannot {verb} action {target[0].action}: {'; '.join(broken[:3])}{more}. "
+            f"cannot {verb} action {target[0].action}: afterwards {'; '.join(broken[:3])}{more}. "
             "Undo or change those first. Nothing was written."
         )
     return tx.append(changes, undoes=target[0].action)

@@ -11,6 +11,7 @@ from ..status import Status
 from .chain import GENESIS_HASH, check_chain
 from .ddl import HISTORY_TRIGGERS, TRIGGER_SQL, normal_sql
 from .format import CONTROL_FIELDS
+from .integrity import broken_rules
 from .records import VerifyResult, _evidence_from
 from .testing_rows import KINDS, Kind
 
@@ -213,6 +214,7 @@ class Verify:
             problems.extend(compare_settings(db, replay))
             problems.extend(replay.testing.problems)
             problems.extend(compare_testing(db, replay.testing))
+            problems.extend(broken_rules(db))
             present = {
                 str(name): normal_sql(str(sql or ""))
                 for name, sql in db.all(
