@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from workbench.presentation import STATUS_LABELS
+from workbench.presentation import COVERAGE_STYLES, STATUS_LABELS
 
 from .common import console, open_workspace, print_json
 
@@ -14,13 +14,6 @@ if TYPE_CHECKING:
 
 JSON_SCHEMA = "workbench.coverage/1"
 PLAIN_LABELS = frozenset({"ready", "not ready", "deficient", "not applicable"})
-CELL_STYLES: dict[str, str] = {
-    "gap": "bold red",
-    "deficient": "bold red",
-    "not_ready": "yellow",
-    "partial": "yellow",
-    "met": "bold green",
-}
 
 
 def register(sub: Any) -> None:
@@ -72,6 +65,7 @@ def _print(view: CoverageView, gaps_only: bool, retired: list[Any]) -> None:
     from rich.text import Text
 
     from workbench.core.catalog.model import ASSERTION_CODES, ASSERTION_LABELS, ASSERTIONS
+    from workbench.core.readiness.coverage import CELL_LABELS
 
     out = console()
     if view.empty:
@@ -105,7 +99,7 @@ def _print(view: CoverageView, gaps_only: bool, retired: list[Any]) -> None:
             table.add_row(
                 Text(account),
                 ASSERTION_CODES.get(cell.assertion, cell.assertion),
-                Text(cell.state.replace("_", " "), style=CELL_STYLES[cell.state]),
+                Text(CELL_LABELS[cell.state], style=COVERAGE_STYLES[cell.state]),
                 controls if cell.key_controls else Text("none", style="red"),
             )
         out.print(table)

@@ -11,14 +11,6 @@ from .common import console, date_arg, fail, fmt_at, open_workspace, print_json,
 if TYPE_CHECKING:
     from workbench.core.store import Evidence
 
-CHECK_STYLES = {
-    "ok": "green",
-    "missing": "bold red",
-    "changed": "bold yellow",
-    "unreadable": "bold red",
-    "not_checked": "dim",
-}
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -169,6 +161,8 @@ def run_check(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
+    from workbench.presentation import EVIDENCE_STATE_STYLES
+
     out = console()
     if not results:
         out.print("No evidence attached.", markup=False)
@@ -180,7 +174,7 @@ def run_check(args: argparse.Namespace) -> int:
         table.add_row(
             Text(str(r.evidence.id)),
             Text(r.evidence.control_id),
-            Text(r.state, style=CHECK_STYLES[r.state]),
+            Text(r.state, style=EVIDENCE_STATE_STYLES.get(r.state, "")),
             Text(r.evidence.ref if r.evidence.kind == "file" else r.evidence.label),
             Text(r.detail, style="dim" if r.state in ("ok", "not_checked") else ""),
         )

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 __all__ = [
+    "COVERAGE_STYLES",
     "EVIDENCE_STATE_STYLES",
     "FINDING_STATUS_STYLES",
     "SEVERITY_LABELS",
@@ -70,6 +71,15 @@ EVIDENCE_STATE_STYLES: dict[str, str] = {
     "changed": "bold red",
     "missing": "bold red",
     "unreadable": "bold yellow",
+    "not_checked": "dim",
+}
+# A SOX coverage cell (account x assertion) by its state, on screen and in the CLI.
+COVERAGE_STYLES: dict[str, str] = {
+    "gap": "bold reverse red",
+    "deficient": "bold red",
+    "not_ready": "dim",
+    "partial": "yellow",
+    "met": "bold green",
 }
 SHARED_STYLE = "bold magenta"
 SHARED_BADGE = "◆ both"

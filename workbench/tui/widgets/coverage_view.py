@@ -8,14 +8,8 @@ from rich.text import Text
 
 from workbench.core.catalog.model import ASSERTION_CODES, ASSERTION_LABELS
 from workbench.core.readiness.coverage import CELL_LABELS, CELL_STATES, CoverageView
+from workbench.presentation import COVERAGE_STYLES
 
-CELL_STYLES: dict[str, str] = {
-    "gap": "bold reverse red",
-    "deficient": "bold red",
-    "not_ready": "dim",
-    "partial": "yellow",
-    "met": "bold green",
-}
 GAPS_SHOWN = 6
 
 
@@ -24,7 +18,7 @@ def coverage_summary(view: CoverageView, width: int) -> RenderableType:
     head = Text.assemble(("SOX coverage ", "bold"), f"({view.accounts} accounts)  ")
     for state in CELL_STATES:
         if counts[state]:
-            head.append(f"{CELL_LABELS[state]} {counts[state]}  ", style=CELL_STYLES[state])
+            head.append(f"{CELL_LABELS[state]} {counts[state]}  ", style=COVERAGE_STYLES[state])
     lines: list[RenderableType] = [head]
     name_w = max(10, min(28, width - 30))
     by_account: dict[str, list[tuple[str, str]]] = {}
@@ -36,7 +30,9 @@ def coverage_summary(view: CoverageView, width: int) -> RenderableType:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f"  {names[aid][:name_w]:<{name_w}} ")
         for assertion, state in cells:
-            line.append(f" {ASSERTION_CODES.get(assertion, assertion)} ", style=CELL_STYLES[state])
+            line.append(
+                f" {ASSERTION_CODES.get(assertion, assertion)} ", style=COVERAGE_STYLES[state]
+            )
         lines.append(line)
     gaps = view.gaps
     if gaps:
